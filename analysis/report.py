@@ -1,0 +1,61 @@
+"""What an analysis run produces: findings, proven-safe ops, statistics and errors.
+
+These plain, immutable records are the contract between the engine and its front ends (CLI, language
+server). Lines are 1-based; columns are 0-based and count Unicode code points (front ends convert: the CLI
+prints 1-based columns, the server converts to UTF-16 code units).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Location:
+    path: Path
+    span: Span
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str                      # stable rule code, e.g. "NS101"
+    severity: str                  # "error" | "warning"
+    message: str
+    op_name: str
+    op_type: str
+    input_range: tuple[float, float]
+    location: Location | None      # None when no frame of the op lies in the project (e.g. a .pb file)
+    gradient_of: str | None = None  # forward op name when the failing op belongs to its gradient
+
+
+@dataclass(frozen=True)
+class ProvenSafe:
+    op_name: str
+    op_type: str
+    location: Location | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    ops: int
+    unsafe_ops: int        # ops that a check looked at (reported + proven safe)
+    seconds: float
+
+
+@dataclass
+class Report:
+    """The result of checking one file (a traced script or a saved graph)."""
+    source: Path
+    findings: list[Finding] = field(default_factory=list)
+    proven_safe: list[ProvenSafe] = field(default_factory=list)
+    stats: Stats = Stats(0, 0, 0.0)
+    errors: list[str] = field(default_factory=list)   # why (part of) the file could not be analysed
+    notes: list[str] = field(default_factory=list)    # e.g. the op types without a transformer
