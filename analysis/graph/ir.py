@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
-from nanscope.analysis.domain.dtypes import UNKNOWN, DType
+from nanscope.analysis.domain.dtypes import BY_NAME, UNKNOWN, DType
 
 Shape = tuple  # tuple[int | None, ...]; a whole shape of None means unknown rank
 
@@ -32,8 +32,11 @@ class FunctionRef:
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
-# Attributes that name the element type of a node's (first) output, in the order they are consulted.
-_DTYPE_ATTRS = ("T", "dtype", "DstT", "out_type", "Tout", "output_type", "Tidx")
+# Attributes that name the element type of a node's outputs, in the order they are consulted: attributes
+# naming an output type explicitly come before `T`, which for ops like Shape names an input's type.
+_DTYPE_ATTRS = ("out_type", "DstT", "Tout", "output_type", "dtype", "Tparams", "T", "Tidx")
+# Ops whose output is a handle, whatever their `dtype` attribute says (it names the variable's type).
+_RESOURCE_OPS = frozenset({"VarHandleOp", "HashTableV2", "MutableHashTableV2", "IteratorV2", "AnonymousIteratorV3"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Node:
         dtypes = self.attrs.get("_output_dtypes")
         if dtypes and index < len(dtypes):
             return dtypes[index]
+        if self.op in _RESOURCE_OPS:
+            return BY_NAME["resource"]
         for key in _DTYPE_ATTRS:
             value = self.attrs.get(key)
             if isinstance(value, DType):

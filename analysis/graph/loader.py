@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 from google.protobuf import message, text_format
-
 from nanscope.analysis.domain import dtypes
 from nanscope.analysis.graph import proto
 from nanscope.analysis.graph.ir import FunctionRef, Graph, Node, TensorRef
@@ -177,3 +176,14 @@ def tensor_from_proto(tensor: Any) -> np.ndarray | None:
         return None
     except (ValueError, TypeError, OverflowError):
         return None
+
+
+def save_graph_file(graph_def_bytes: bytes, path: Path) -> None:
+    """Write serialized GraphDef bytes as binary (.pb) or text (.pbtxt), as the suffix says."""
+    path = Path(path)
+    if path.suffix == ".pbtxt":
+        graph_def = proto.GraphDef()
+        graph_def.ParseFromString(graph_def_bytes)
+        path.write_text(text_format.MessageToString(graph_def), encoding="utf-8")
+    else:
+        path.write_bytes(graph_def_bytes)

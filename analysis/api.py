@@ -1,0 +1,119 @@
+"""The engine's facade: check a Python script or a saved graph and get a `Report`.
+
+The CLI and the language server call only this module. `check_file` never raises for problems in the
+user's code or files; those become `Report.errors`.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from nanscope.analysis.checks import CheckResult, run_checks
+from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.graph import Graph, GraphLoadError, load_graph_file
+from nanscope.analysis.interpreter import interpret
+from nanscope.analysis.report import Finding, Location, ProvenSafe, Report, Stats
+from nanscope.analysis.transformers.registry import Assumptions
+
+GRAPH_SUFFIXES = (".pb", ".pbtxt")
+SEVERITY = "warning"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # input/variable name -> (lo, hi)
+    project_root: Path | None = None      # default: the checked file's folder
+    interpreter: str | None = None        # Python that traces scripts; default: this one
+    trace_timeout: float = 120.0
+
+    def assumptions(self) -> Assumptions:
+        return Assumptions(ranges={name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()})
+
+
+def check_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+    path = Path(path).resolve()
+    if path.suffix in GRAPH_SUFFIXES:
+        return check_graph_file(path, options)
+    return check_script(path, options)
+
+
+def check_graph_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+    started = time.perf_counter()
+    try:
+        graph = load_graph_file(path)
+    except GraphLoadError as error:
+        return Report(source=path, errors=[str(error)])
+    return analyse_graph(graph, path, options, locations={}, started=started)
+
+
+def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+    from nanscope.analysis.sourcemap import SourceMapper
+    from nanscope.analysis.tracing.runner import trace_script
+
+    started = time.perf_counter()
+    if not path.is_file():
+        return Report(source=path, errors=[f"{path}: no such file"])
+    project_root = (options.project_root or path.parent).resolve()
+    trace = trace_script(path, interpreter=options.interpreter or sys.executable, project_root=project_root,
+                         timeout=options.trace_timeout)
+    errors = [] if trace.error is None else [f"tracing {path.name} {trace.status}: {trace.error}"]
+    if trace.graph is None:
+        return Report(source=path, errors=errors or [f"tracing {path.name} produced no graph"],
+                      stats=Stats(0, 0, time.perf_counter() - started))
+    locations = SourceMapper(project_root).locate_ops(trace.graph, trace.frames)
+    report = analyse_graph(trace.graph, path, options, locations=locations, started=started)
+    report.errors[:0] = errors
+    return report
+
+
+def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
+                  started: float | None = None) -> Report:
+    started = time.perf_counter() if started is None else started
+    env = interpret(graph, options.assumptions())
+    results = run_checks(graph, env)
+    report = Report(source=source)
+    report.findings = _findings(results, locations)
+    report.proven_safe = [ProvenSafe(r.node.name, r.node.op, _location_of(r, locations))
+                          for r in results if not r.unsafe]
+    if env.unsupported:
+        names = ", ".join(sorted(env.unsupported))
+        report.notes.append(f"{len(env.unsupported)} op types have no transformer and were treated as unbounded: "
+                            f"{names}")
+    if env.failed:
+        report.notes.append(f"{len(env.failed)} ops could not be analysed and were treated as unbounded: "
+                            + ", ".join(sorted(env.failed)[:10]))
+    report.stats = Stats(ops=len(graph), unsafe_ops=len(results), seconds=time.perf_counter() - started)
+    return report
+
+
+def _location_of(result: CheckResult, locations: Mapping[str, Location]) -> Location | None:
+    # A gradient op is created inside the optimizer's call; the bug lives at the forward op's source line.
+    return locations.get(result.gradient_of or result.node.name) or locations.get(result.node.name)
+
+
+def _findings(results: Sequence[CheckResult], locations: Mapping[str, Location]) -> list[Finding]:
+    """One finding per unsafe op, except that a gradient op failing where its forward op is already
+    reported is folded into the forward finding's message (one cause, one squiggle)."""
+    unsafe = [r for r in results if r.unsafe]
+    reported_forward = {r.node.name for r in unsafe if r.gradient_of is None}
+    folded: dict[str, list[CheckResult]] = {}
+    for r in unsafe:
+        if r.gradient_of in reported_forward:
+            folded.setdefault(r.gradient_of, []).append(r)
+    findings = []
+    for r in unsafe:
+        if r.gradient_of in reported_forward:
+            continue
+        message = r.message()
+        extra = folded.get(r.node.name, [])
+        if extra:
+            message += "; its gradient fails too (" + ", ".join(f"{g.node.op}" for g in extra) + ")"
+        findings.append(Finding(code=r.spec.code, severity=SEVERITY, message=message, op_name=r.node.name,
+                                op_type=r.node.op, input_range=(r.input_range.lo, r.input_range.hi),
+                                location=_location_of(r, locations), gradient_of=r.gradient_of))
+    findings.sort(key=lambda f: (str(f.location.path) if f.location else "",
+                                 (f.location.span.line, f.location.span.column) if f.location else (0, 0), f.code))
+    return findings

@@ -1,0 +1,113 @@
+"""Unsafe-op checks: which ops can produce NaN or Inf, on which input, and for which input ranges.
+
+Each `UnsafeOpSpec` names the op types it covers, the input it inspects, a stable rule code and the danger
+zone as a predicate over the input interval and dtype (thresholds come from the dtype, never a fixed type).
+Every op a spec covers is either reported (its input range reaches the danger zone) or proven safe.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from nanscope.analysis.domain.dtypes import DType
+from nanscope.analysis.domain.interval import Interval, format_bound
+from nanscope.analysis.graph.ir import Graph, Node
+from nanscope.analysis.interpreter import Environment
+
+
+@dataclass(frozen=True)
+class UnsafeOpSpec:
+    code: str
+    op_types: tuple[str, ...]
+    input_index: int
+    danger: Callable[[Interval, DType], bool]
+    hazard: str          # what goes wrong, for the message: "log(0) = -inf"
+    zone: str            # the danger zone in words: "<= 0"
+    title: str           # short rule name
+
+
+def _below_normal(x: Interval, dtype: DType) -> bool:
+    # Values below the smallest normal number may be flushed to zero, so they count as 0.
+    return x.lo < (dtype.tiny if dtype.is_float else 1.0)
+
+
+def _may_be_zero(x: Interval, dtype: DType) -> bool:
+    if dtype.is_float:
+        return x.lo < dtype.tiny and x.hi > -dtype.tiny
+    return x.contains(0.0)
+
+
+def _exp_overflow(x: Interval, dtype: DType) -> bool:
+    return dtype.is_float and x.hi > dtype.exp_overflow_threshold
+
+
+SPECS: tuple[UnsafeOpSpec, ...] = (
+    UnsafeOpSpec("NS101", ("Log",), 0, _below_normal, "log(0) = -inf and log(x < 0) = NaN", "<= 0",
+                 "log of a value that may be zero or negative"),
+    UnsafeOpSpec("NS102", ("Log1p",), 0, lambda x, d: x.lo <= -1, "log1p(-1) = -inf and log1p(x < -1) = NaN",
+                 "<= -1", "log1p of a value that may be -1 or less"),
+    UnsafeOpSpec("NS103", ("Exp",), 0, _exp_overflow, "exp overflows to inf", "> ln(max)",
+                 "exp of a value large enough to overflow"),
+    UnsafeOpSpec("NS104", ("Expm1",), 0, _exp_overflow, "expm1 overflows to inf", "> ln(max)",
+                 "expm1 of a value large enough to overflow"),
+    UnsafeOpSpec("NS105", ("RealDiv", "Div"), 1, _may_be_zero, "x / 0 = inf or NaN", "= 0",
+                 "division by a value that may be zero"),
+    UnsafeOpSpec("NS106", ("Reciprocal", "Inv"), 0, _may_be_zero, "1 / 0 = inf", "= 0",
+                 "reciprocal of a value that may be zero"),
+    UnsafeOpSpec("NS107", ("Sqrt",), 0, lambda x, d: x.lo < 0, "sqrt(x < 0) = NaN", "< 0",
+                 "square root of a value that may be negative"),
+    UnsafeOpSpec("NS108", ("Rsqrt",), 0, _below_normal, "rsqrt(0) = inf and rsqrt(x < 0) = NaN", "<= 0",
+                 "reciprocal square root of a value that may be zero or negative"),
+)
+
+SPEC_BY_OP: dict[str, UnsafeOpSpec] = {op: spec for spec in SPECS for op in spec.op_types}
+SPEC_BY_CODE: dict[str, UnsafeOpSpec] = {spec.code: spec for spec in SPECS}
+
+# TensorFlow names gradient ops `<scope>/gradients[_N]/<forward op name>_grad/<op>`.
+_GRADIENT_NAME = re.compile(r"^(?:(?P<outer>.*)/)?gradients(?:_\d+)?/(?P<forward>.+)_grad/[^/]+$")
+
+
+def forward_op_of(name: str, graph: Graph) -> str | None:
+    """The forward op whose gradient computation created `name`, when it can be identified."""
+    match = _GRADIENT_NAME.match(name)
+    if not match:
+        return None
+    forward = match.group("forward")
+    for candidate in (forward, f"{match.group('outer')}/{forward}" if match.group("outer") else None):
+        if candidate and candidate in graph:
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    node: Node
+    spec: UnsafeOpSpec
+    input_range: Interval
+    dtype: DType
+    unsafe: bool
+    gradient_of: str | None
+
+    def message(self) -> str:
+        op = self.node.op
+        subject = f"the gradient of {self.gradient_of} computes {op}, whose input" if self.gradient_of \
+            else f"{op} input"
+        return (f"{subject} may be {self.spec.zone}: inferred range {self.input_range} ({self.dtype.name}); "
+                f"{self.spec.hazard}")
+
+
+def run_checks(graph: Graph, env: Environment) -> list[CheckResult]:
+    results = []
+    for node in graph:
+        spec = SPEC_BY_OP.get(node.op)
+        if spec is None or spec.input_index >= len(node.inputs):
+            continue
+        value = env.value(node.inputs[spec.input_index])
+        dtype = value.dtype if value.dtype.is_numeric else node.output_dtype()
+        unsafe = spec.danger(value.interval, dtype)
+        results.append(CheckResult(node, spec, value.interval, dtype, unsafe, forward_op_of(node.name, graph)))
+    return results
+
+
+__all__ = ["SPECS", "SPEC_BY_CODE", "CheckResult", "UnsafeOpSpec", "format_bound", "forward_op_of", "run_checks"]

@@ -1,0 +1,16 @@
+"""Abstract transformers, one module per op family, registered by exact TensorFlow op type.
+
+Importing this package registers every transformer; `REGISTRY` maps op type -> transformer.
+"""
+from nanscope.analysis.transformers import (  # noqa: F401  (imported for their registrations)
+    arithmetic,
+    elementwise,
+    logic,
+    nn,
+    reductions,
+    shapes,
+    sources,
+)
+from nanscope.analysis.transformers.registry import REGISTRY, Context, transformer
+
+__all__ = ["REGISTRY", "Context", "transformer"]

@@ -1,0 +1,71 @@
+"""The registry of abstract transformers, keyed by exact TensorFlow op type.
+
+A transformer receives the node, the abstract values of its data inputs and a `Context`, and returns the
+abstract value of each output (a single `AbstractTensor` for one-output ops). Registering the same op type
+twice is an error, so one op type has exactly one transformer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence, Union
+
+from nanscope.analysis.domain.dtypes import DType
+from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.domain.tensor import AbstractTensor
+from nanscope.analysis.graph.ir import Node
+
+Outputs = Union[AbstractTensor, Sequence[AbstractTensor]]
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Ranges the analysis assumes for values it cannot see: graph inputs and trained weights."""
+    ranges: Mapping[str, Interval] = field(default_factory=dict)   # by placeholder / variable name
+    weight_range: Interval = Interval(-1.0, 1.0)                    # default for float variables
+
+    def for_input(self, name: str, dtype: DType) -> tuple[Interval, str]:
+        """(range, where it comes from) for a placeholder."""
+        if name in self.ranges:
+            return self.ranges[name], "given range"
+        return Interval.of_dtype(dtype), f"any {dtype.name} value"
+
+    def for_variable(self, name: str, dtype: DType) -> tuple[Interval, str]:
+        if name in self.ranges:
+            return self.ranges[name], "given range"
+        if dtype.is_float:
+            return self.weight_range, f"weights assumed in {self.weight_range}"
+        return Interval.of_dtype(dtype), f"any {dtype.name} value"
+
+
+@dataclass
+class Context:
+    """What a transformer may consult besides its inputs."""
+    assumptions: Assumptions
+
+
+Transformer = Callable[[Node, Sequence[AbstractTensor], Context], Outputs]
+
+REGISTRY: dict[str, Transformer] = {}
+
+
+def transformer(*op_types: str) -> Callable[[Transformer], Transformer]:
+    def register(fn: Transformer) -> Transformer:
+        for op_type in op_types:
+            if op_type in REGISTRY:
+                raise ValueError(f"duplicate transformer for {op_type}: {REGISTRY[op_type].__qualname__} "
+                                 f"and {fn.__qualname__}")
+            REGISTRY[op_type] = fn
+        return fn
+    return register
+
+
+# -- helpers shared by transformer modules ------------------------------------------------------------
+
+def out(node: Node, interval: Interval, ulps: float = 0.0, index: int = 0, value=None) -> AbstractTensor:
+    """An output of `node`: the interval rounded to the output's dtype, with its static shape."""
+    dtype = node.output_dtype(index)
+    return AbstractTensor(interval.to_dtype(dtype, ulps), dtype, node.output_shape(index), value)
+
+
+def unbounded(node: Node, index: int = 0) -> AbstractTensor:
+    return AbstractTensor.unbounded(node.output_dtype(index), node.output_shape(index))

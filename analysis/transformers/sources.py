@@ -1,0 +1,63 @@
+"""Where values enter the graph: placeholders, constants and variables.
+
+Their ranges are assumptions (see `Assumptions`): a placeholder holds any value of its type unless a range
+is given; a float variable holds a trained weight, assumed in [-1, 1] unless a range is given.
+"""
+from __future__ import annotations
+
+from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.domain.tensor import AbstractTensor
+from nanscope.analysis.transformers.registry import out, transformer, unbounded
+
+
+@transformer("Placeholder")
+def placeholder(node, inputs, ctx):
+    """Sound by assumption: the fed value lies in the user's range, else anywhere in its dtype."""
+    interval, _ = ctx.assumptions.for_input(node.name, node.output_dtype())
+    return out(node, interval)
+
+
+@transformer("PlaceholderWithDefault")
+def placeholder_with_default(node, inputs, ctx):
+    """Either the default (input 0) or a fed value: the join of both."""
+    fed, _ = ctx.assumptions.for_input(node.name, node.output_dtype())
+    if node.name in ctx.assumptions.ranges:
+        return out(node, fed.join(inputs[0].interval))
+    return out(node, fed)
+
+
+@transformer("Const", "HostConst")
+def const(node, inputs, ctx):
+    """Exact: the interval is [min, max] of the stored value; an undecodable value is unbounded."""
+    value = node.attr("value")
+    if value is None:
+        return unbounded(node)
+    tensor = AbstractTensor.from_value(value, node.output_dtype())
+    return AbstractTensor(tensor.interval, tensor.dtype, node.output_shape() or tensor.shape, tensor.value)
+
+
+@transformer("VariableV2", "Variable", "VarHandleOp")
+def variable(node, inputs, ctx):
+    """Sound by assumption: a weight's range (VarHandleOp's value stands for the variable it points to)."""
+    dtype = node.attr("dtype") or node.output_dtype()
+    interval, _ = ctx.assumptions.for_variable(node.name, dtype)
+    shape = node.attr("shape") if node.op == "VarHandleOp" else node.output_shape()
+    return AbstractTensor(interval, dtype, shape)
+
+
+@transformer("ReadVariableOp")
+def read_variable(node, inputs, ctx):
+    """Reads the variable the handle points to: its assumed range."""
+    return AbstractTensor(inputs[0].interval, node.output_dtype(), node.output_shape() or inputs[0].shape)
+
+
+@transformer("RandomUniform")
+def random_uniform(node, inputs, ctx):
+    """Samples [0, 1) in the output dtype."""
+    return out(node, Interval(0.0, 1.0))
+
+
+@transformer("TruncatedNormal")
+def truncated_normal(node, inputs, ctx):
+    """Standard normal truncated at two standard deviations."""
+    return out(node, Interval(-2.0, 2.0))
