@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from google.protobuf import message, text_format
+
 from nanscope.analysis.domain import dtypes
 from nanscope.analysis.graph import proto
 from nanscope.analysis.graph.ir import FunctionRef, Graph, Node, TensorRef

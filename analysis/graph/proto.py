@@ -8,6 +8,7 @@ protobuf and ignored by us; text files are parsed with unknown fields allowed.
 from __future__ import annotations
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
 from nanscope.analysis.domain.dtypes import enum_values
 
 _F = descriptor_pb2.FieldDescriptorProto
