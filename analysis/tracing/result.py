@@ -12,7 +12,7 @@ reads frames). Statuses, one string each:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -41,6 +41,7 @@ class TraceResult:
     `frames` maps op names to the user-code frames that created them, outermost first, in the order the
     ops were created (ops without any user frame are absent). `output` is the tail of the script's
     stdout and stderr. `error_frames` are the user-code frames of the exception a failed script raised.
+    `graph_bytes` is the serialized GraphDef that `graph` was loaded from (for saving it as a file).
     """
     graph: Graph | None
     frames: Mapping[str, tuple[Frame, ...]]
@@ -51,6 +52,7 @@ class TraceResult:
     error_frames: tuple[Frame, ...] = ()
     mode: str | None = None                 # "v1" (graph mode with the compat proxy) or "v2"; None if unknown
     tf_version: str | None = None
+    graph_bytes: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -7,6 +7,7 @@ min/max/clip select one of their inputs and are exact.
 from __future__ import annotations
 
 import numpy as np
+
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.transformers.registry import out, transformer
 

@@ -6,6 +6,7 @@ known the sum is bounded only by the signs of its terms.
 from __future__ import annotations
 
 import numpy as np
+
 from nanscope.analysis.domain.interval import INF, Interval
 from nanscope.analysis.transformers.accumulate import dims_product, sum_of_terms
 from nanscope.analysis.transformers.registry import out, transformer

@@ -7,6 +7,7 @@ when the static shape is known (dimensions assumed >= 1 otherwise), which later 
 from __future__ import annotations
 
 import numpy as np
+
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.transformers.registry import out, transformer
 

@@ -5,7 +5,6 @@ Each trace runs the script in a subprocess (~4 s with TensorFlow's import), henc
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
 import stat
@@ -20,22 +19,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TRACE_TIMEOUT = 120.0
 
 
-def _engine_missing() -> bool:
-    # The engine's pieces are written in parallel with this server; skip only while a module is absent
-    # (an import error in a present module must fail the tests, not skip them).
-    for name in ("nanscope.analysis.api", "nanscope.analysis.tracing.runner", "nanscope.analysis.sourcemap"):
-        try:
-            if importlib.util.find_spec(name) is None:
-                return True
-        except ModuleNotFoundError:
-            return True
-    return importlib.util.find_spec("tensorflow") is None
-
-
-pytestmark = [
-    pytest.mark.tensorflow,
-    pytest.mark.skipif(_engine_missing(), reason="the analysis engine or TensorFlow is not there yet"),
-]
+pytestmark = pytest.mark.tensorflow
 
 
 def open_file(client: LanguageClient, path: Path) -> str:
