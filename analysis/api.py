@@ -14,9 +14,10 @@ from typing import Mapping, Sequence
 from nanscope.analysis.checks import CheckResult, run_checks
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.graph import Graph, GraphLoadError, load_graph_file
-from nanscope.analysis.interpreter import interpret
+from nanscope.analysis.interpreter import Interpreter
 from nanscope.analysis.report import Finding, Location, ProvenSafe, Report, Stats
-from nanscope.analysis.transformers.registry import Assumptions
+from nanscope.analysis.splitting import split_and_recheck
+from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 SEVERITY = "warning"
@@ -28,6 +29,7 @@ class CheckOptions:
     project_root: Path | None = None      # default: the checked file's folder
     interpreter: str | None = None        # Python that traces scripts; default: this one
     trace_timeout: float = 120.0
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
 
     def assumptions(self) -> Assumptions:
         return Assumptions(ranges={name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()})
@@ -72,8 +74,11 @@ def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
 def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
                   started: float | None = None) -> Report:
     started = time.perf_counter() if started is None else started
-    env = interpret(graph, options.assumptions())
+    interpreter = Interpreter(graph, options.assumptions(), options.analysis)
+    env = interpreter.run()
     results = run_checks(graph, env)
+    if options.analysis.split:
+        results = split_and_recheck(interpreter, env, results)
     report = Report(source=source)
     report.findings = _findings(results, locations)
     report.proven_safe = [ProvenSafe(r.node.name, r.node.op, _location_of(r, locations))

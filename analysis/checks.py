@@ -88,6 +88,7 @@ class CheckResult:
     dtype: DType
     unsafe: bool
     gradient_of: str | None
+    split_on: str | None = None   # proven safe only by splitting this node's value at 0
 
     def message(self) -> str:
         op = self.node.op

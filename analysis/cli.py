@@ -14,6 +14,7 @@ from typing import Sequence
 
 from nanscope.analysis.api import GRAPH_SUFFIXES, CheckOptions, check_file
 from nanscope.analysis.report import Finding, Report
+from nanscope.analysis.transformers.registry import TENSOR_MODES, AnalysisOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 JSON_VERSION = 1
@@ -49,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--show-safe", action="store_true", help="also list the ops proven safe (text format)")
     check.add_argument("--timeout", type=float, default=120.0, help="seconds a script may run while tracing")
     check.add_argument("--interpreter", help="Python that runs the traced scripts (default: this one)")
+    check.add_argument("--tensor", choices=TENSOR_MODES, default="partition",
+                       help="tensor abstraction: partition (split points from ops), smash (one interval per "
+                       "tensor) or expand (one interval per element)")
+    check.add_argument("--relations", choices=("affine", "none"), default="affine",
+                       help="track affine equality relations between tensors (default) or intervals only")
+    check.add_argument("--no-split", action="store_true", help="do not re-check unsafe ops by splitting "
+                       "a value's range at 0")
+    check.add_argument("--block-limit", type=int, default=AnalysisOptions.block_limit,
+                       help="partition mode: tensors with more blocks are smashed")
     check.add_argument("--project-root", type=Path, help="folder whose files findings point into "
                        "(default: each script's folder)")
     trace = commands.add_parser("trace", help="trace a script and save its graph as .pb or .pbtxt")
@@ -81,8 +91,12 @@ def run_check(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no such file")
         if path.suffix not in GRAPH_SUFFIXES + (".py",):
             raise UsageError(f"{path}: expected a .py script or a .pb/.pbtxt graph file")
+    if args.block_limit < 1:
+        raise UsageError("--block-limit must be at least 1")
+    analysis = AnalysisOptions(tensor=args.tensor, relations=args.relations == "affine", split=not args.no_split,
+                               block_limit=args.block_limit)
     options = CheckOptions(ranges=ranges, project_root=args.project_root, interpreter=args.interpreter,
-                           trace_timeout=args.timeout)
+                           trace_timeout=args.timeout, analysis=analysis)
     reports = [check_file(path, options) for path in args.paths]
     if args.format == "json":
         print(json.dumps(to_json(reports), indent=2))

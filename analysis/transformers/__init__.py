@@ -4,6 +4,7 @@ Importing this package registers every transformer; `REGISTRY` maps op type -> t
 """
 from nanscope.analysis.transformers import (  # noqa: F401  (imported for their registrations)
     arithmetic,
+    control_flow,
     elementwise,
     logic,
     nn,

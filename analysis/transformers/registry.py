@@ -37,10 +37,43 @@ class Assumptions:
         return Interval.of_dtype(dtype), f"any {dtype.name} value"
 
 
+TENSOR_MODES = ("partition", "smash", "expand")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """The abstraction's switches (the paper's ablations): how tensors are partitioned, whether affine
+    relations are tracked, whether unsafe ops may be re-checked by splitting a value's range at 0."""
+    tensor: str = "partition"     # "partition": split points from ops; "smash": one block; "expand": every element
+    relations: bool = True
+    split: bool = True
+    block_limit: int = 64         # partition mode: more blocks than this and a tensor is smashed
+    expand_limit: int = 4096      # expand mode: tensors with more elements than this are smashed
+
+    def __post_init__(self) -> None:
+        if self.tensor not in TENSOR_MODES:
+            raise ValueError(f"tensor mode must be one of {', '.join(TENSOR_MODES)}, not {self.tensor!r}")
+        if self.block_limit < 1 or self.expand_limit < 1:
+            raise ValueError("block limits must be at least 1")
+
+    @property
+    def max_blocks(self) -> int:
+        return {"partition": self.block_limit, "smash": 1, "expand": self.expand_limit}[self.tensor]
+
+
 @dataclass
 class Context:
     """What a transformer may consult besides its inputs."""
     assumptions: Assumptions
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+
+    @property
+    def max_blocks(self) -> int:
+        return self.options.max_blocks
+
+    @property
+    def relations(self) -> bool:
+        return self.options.relations
 
 
 Transformer = Callable[[Node, Sequence[AbstractTensor], Context], Outputs]

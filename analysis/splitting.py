@@ -1,0 +1,112 @@
+"""Predicate splitting: re-check an op the first pass could not prove safe, case by case.
+
+When an unsafe op's input depends, through a non-linear op with a kink at 0 (ReLU and friends), on a
+value whose range crosses 0, the value's range is split into [lo, 0] and [0, hi]; for each half only the
+affected nodes (downstream of the value and upstream of the op) are re-evaluated, and the op's input
+range is the join of the two results. Both cases together cover every run, so a verdict of safe on the
+join is a proof. At most a few candidate values are tried per op, nearest first.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+
+from nanscope.analysis.checks import CheckResult
+from nanscope.analysis.domain.affine import AffineForm, Atom
+from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.domain.tensor import AbstractTensor, Block
+from nanscope.analysis.graph.ir import Graph, TensorRef
+from nanscope.analysis.interpreter import Environment, Interpreter
+
+# Ops whose output bends at input 0: splitting their input there makes each half linear.
+KINK_OPS = frozenset({"Relu", "Relu6", "LeakyRelu", "Elu", "Selu", "Abs"})
+MAX_CANDIDATES = 4
+MAX_ANCESTORS = 5000
+
+
+def split_and_recheck(interpreter: Interpreter, env: Environment, results: list[CheckResult]) -> list[CheckResult]:
+    graph = interpreter.graph
+    order = {node.name: i for i, node in enumerate(graph)}
+    refined = []
+    for result in results:
+        if result.unsafe:
+            result = _try_splits(interpreter, env, graph, order, result)
+        refined.append(result)
+    return refined
+
+
+def _try_splits(interpreter, env, graph: Graph, order, result: CheckResult) -> CheckResult:
+    target = result.node.inputs[result.spec.input_index]
+    ancestors = _ancestors(graph, target.node)
+    candidates = []
+    for name in ancestors:  # breadth-first: nearest first
+        node = graph[name]
+        if node.op in KINK_OPS and node.inputs:
+            value = env.value(node.inputs[0])
+            if value.interval.lo < 0 < value.interval.hi and node.inputs[0] not in candidates:
+                candidates.append(node.inputs[0])
+        if len(candidates) >= MAX_CANDIDATES:
+            break
+    for ref in candidates:
+        joined = _split_value(interpreter, env, graph, order, ref, target, ancestors)
+        if joined is not None and not result.spec.danger(joined, result.dtype):
+            return replace(result, input_range=joined, unsafe=False, split_on=ref.node)
+    return result
+
+
+def _split_value(interpreter, env, graph, order, ref: TensorRef, target: TensorRef, ancestors) -> Interval | None:
+    value = env.value(ref)
+    affected = _descendants(graph, ref.node) & (set(ancestors) | {target.node})
+    nodes = sorted((graph[n] for n in affected), key=lambda n: order[n.name])
+    joined = None
+    for half_index, half in enumerate((Interval(value.interval.lo, 0.0), Interval(0.0, value.interval.hi))):
+        restricted = _restrict(value, half, ref, half_index)
+        if restricted is None:
+            continue  # this half is empty
+        case = Environment(graph, values=dict(env.values))
+        case.values[ref] = restricted
+        interpreter.evaluate(case, nodes, overrides={ref: restricted})
+        reached = case.value(target).interval
+        joined = reached if joined is None else joined.join(reached)
+    return joined
+
+
+def _restrict(value: AbstractTensor, half: Interval, ref: TensorRef, half_index: int) -> AbstractTensor | None:
+    blocks = []
+    for i, block in enumerate(value.blocks):
+        met = block.interval.meet(half)
+        if met is None:
+            met = half  # this block cannot take the half's values; any sound value will do, it is unreachable
+        form = AffineForm.of_atom(Atom(("split", ref.node, ref.index, half_index, i), met)) \
+            if block.form is not None else None
+        blocks.append(Block(met, form))
+    if all(block.interval.meet(half) is None for block in value.blocks):
+        return None
+    return value.with_blocks(blocks)
+
+
+def _ancestors(graph: Graph, start: str) -> list[str]:
+    seen = {start}
+    ordered = [start]
+    queue = deque([start])
+    while queue and len(ordered) < MAX_ANCESTORS:
+        node = graph.get(queue.popleft())
+        if node is None:
+            continue
+        for ref in node.inputs:
+            if ref.node not in seen and ref.node in graph:
+                seen.add(ref.node)
+                ordered.append(ref.node)
+                queue.append(ref.node)
+    return ordered
+
+
+def _descendants(graph: Graph, start: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for consumer in graph.consumers(stack.pop()):
+            if consumer not in seen:
+                seen.add(consumer)
+                stack.append(consumer)
+    return seen
