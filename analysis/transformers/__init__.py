@@ -6,6 +6,7 @@ from nanscope.analysis.transformers import (  # noqa: F401  (imported for their 
     arithmetic,
     control_flow,
     elementwise,
+    layout,
     logic,
     nn,
     reductions,

@@ -1,125 +1,193 @@
-"""Binary elementwise arithmetic with broadcasting.
+"""Binary (and n-ary) elementwise arithmetic with broadcasting.
 
-At the interval level broadcasting does not change the element ranges, so each op combines the two input
-intervals. Add/Sub/Mul/Div are correctly rounded in IEEE arithmetic (one rounding, 1 ulp budget);
-min/max/clip select one of their inputs and are exact.
+Operands are aligned to a common partition (blockwise.align) and combined block by block. Add, Sub,
+Mul, Div are correctly rounded in IEEE arithmetic (one rounding, 1 ulp budget); min/max/clip select one
+of their inputs and are exact. Affine forms flow through addition, subtraction and multiplication or
+division by a constant (division only by powers of two, which is exact).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.domain.tensor import AbstractTensor
+from nanscope.analysis.transformers.blockwise import zip_blocks
 from nanscope.analysis.transformers.registry import out, transformer
 
 
-def _concrete(node, inputs, fn):
-    """The exact result when every input value is known (shape arithmetic), else None."""
-    if all(x.value is not None for x in inputs):
-        try:
-            with np.errstate(all="ignore"):
-                value = fn(*[x.value for x in inputs])
-            if np.asarray(value).dtype.kind in "iub":
-                return np.asarray(value)
-        except (ValueError, TypeError, ArithmeticError):
+def _concrete(node, inputs, fn) -> AbstractTensor | None:
+    """The exact result when every input value is a known integer tensor (shape arithmetic)."""
+    if not all(x.value is not None for x in inputs):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            value = np.asarray(fn(*[x.value for x in inputs]))
+    except (ValueError, TypeError, ArithmeticError):
+        return None
+    if value.dtype.kind not in "iub":
+        return None
+    interval = Interval(float(value.min()), float(value.max())) if value.size else Interval(0.0, 0.0)
+    return out(node, interval, value=value)
+
+
+def _sum_forms(*forms):
+    if any(f is None for f in forms):
+        return None
+    total = forms[0]
+    for form in forms[1:]:
+        total = total + form
+        if total is None:
             return None
-    return None
+    return total
 
 
 @transformer("Add", "AddV2", "BiasAdd")
 def add(node, inputs, ctx):
-    """Interval sum, rounded once."""
-    a, b = inputs[0], inputs[1]
-    return out(node, a.interval + b.interval, ulps=1, value=_concrete(node, inputs, lambda x, y: x + y))
-
-
-@transformer("AddN")
-def add_n(node, inputs, ctx):
-    """Sum of n tensors: n - 1 roundings, each bounded relative to the partial sum's magnitude."""
-    total = inputs[0].interval
-    for x in inputs[1:]:
-        total = total + x.interval
-    magnitude = sum(max(abs(x.interval.lo), abs(x.interval.hi)) for x in inputs)
-    err = len(inputs) * node.output_dtype().eps * magnitude
-    return out(node, Interval(total.lo - err, total.hi + err), ulps=1)
+    """Interval sum, rounded once; forms add."""
+    exact = _concrete(node, inputs[:2], np.add)
+    if exact is not None:
+        return exact
+    return zip_blocks(node, inputs[:2], ctx.max_blocks,
+                      lambda a, b: (a.interval + b.interval, _sum_forms(a.form, b.form)), ulps=1)
 
 
 @transformer("Sub")
 def sub(node, inputs, ctx):
-    """Interval difference, rounded once."""
-    a, b = inputs[0], inputs[1]
-    return out(node, a.interval - b.interval, ulps=1, value=_concrete(node, inputs, lambda x, y: x - y))
+    """Interval difference, rounded once; forms subtract (x - x cancels)."""
+    exact = _concrete(node, inputs[:2], np.subtract)
+    if exact is not None:
+        return exact
+    return zip_blocks(node, inputs[:2], ctx.max_blocks,
+                      lambda a, b: (a.interval - b.interval,
+                                    _sum_forms(a.form, -b.form) if a.form and b.form else None), ulps=1)
+
+
+@transformer("AddN")
+def add_n(node, inputs, ctx):
+    """Sum of n tensors: each of the n - 1 roundings is bounded by the magnitude of the partial sum."""
+    dtype = node.output_dtype()
+
+    def block(*blocks):
+        total = blocks[0].interval
+        for b in blocks[1:]:
+            total = total + b.interval
+        magnitude = sum(max(abs(b.interval.lo), abs(b.interval.hi)) for b in blocks)
+        err = len(blocks) * dtype.eps * magnitude
+        form = _sum_forms(*(b.form for b in blocks))
+        return Interval(total.lo - err, total.hi + err), form.with_error(err) if form else None
+    return zip_blocks(node, inputs, ctx.max_blocks, block, ulps=1)
+
+
+def _point(interval: Interval) -> float | None:
+    return interval.lo if interval.lo == interval.hi and math.isfinite(interval.lo) else None
 
 
 @transformer("Mul")
 def mul(node, inputs, ctx):
-    """Interval product (min/max of the four corner products), rounded once; x * x is squared exactly."""
+    """Interval product (min/max of the corner products), rounded once; x * x is a square; a product
+    with a constant scales the other operand's form."""
     a, b = inputs[0], inputs[1]
-    if node.inputs[0] == node.inputs[1]:
-        lo2, hi2 = a.interval.lo ** 2, a.interval.hi ** 2
-        sq = Interval(0.0, max(lo2, hi2)) if a.interval.contains(0.0) else Interval(min(lo2, hi2), max(lo2, hi2))
-        return out(node, sq, ulps=1)
-    return out(node, a.interval * b.interval, ulps=1, value=_concrete(node, inputs, lambda x, y: x * y))
+    exact = _concrete(node, inputs[:2], np.multiply)
+    if exact is not None:
+        return exact
+    same = node.inputs[0] == node.inputs[1]
+
+    def block(x, y):
+        if same:
+            lo2, hi2 = x.interval.lo ** 2, x.interval.hi ** 2
+            if x.interval.contains(0.0):
+                return Interval(0.0, max(lo2, hi2)), None
+            return Interval(min(lo2, hi2), max(lo2, hi2)), None
+        product = x.interval * y.interval
+        if (c := _point(y.interval)) is not None and x.form is not None:
+            return product, x.form.scale(c)
+        if (c := _point(x.interval)) is not None and y.form is not None:
+            return product, y.form.scale(c)
+        return product, None
+    return zip_blocks(node, [a, b], ctx.max_blocks, block, ulps=1)
 
 
 @transformer("RealDiv", "Div", "TruncateDiv", "FloorDiv")
 def div(node, inputs, ctx):
     """a * (1/b); unbounded when b may be 0 (the division check reports it). Integer division rounds the
-    real quotient toward zero or down, which stays inside [floor(lo), ceil(hi)]."""
-    a, b = inputs[0].interval, inputs[1].interval
-    return out(node, a / b, ulps=1)
+    real quotient toward zero or down, which stays inside [floor(lo), ceil(hi)]. Dividing by a power of
+    two scales the dividend's form exactly."""
+    divisor = inputs[1].value
+    exact = _concrete(node, inputs[:2], np.floor_divide) \
+        if node.op == "FloorDiv" and divisor is not None and not (divisor == 0).any() else None
+    if exact is not None:
+        return exact
+    is_float = node.output_dtype().is_float
+
+    def block(x, y):
+        quotient = x.interval / y.interval
+        c = _point(y.interval)
+        if is_float and c and x.form is not None and math.frexp(abs(c))[0] == 0.5:
+            return quotient, x.form.scale(1.0 / c)
+        return quotient, None
+    return zip_blocks(node, inputs[:2], ctx.max_blocks, block, ulps=1)
 
 
 @transformer("SquaredDifference")
 def squared_difference(node, inputs, ctx):
-    """(a - b)^2: the square of the difference interval."""
-    d = inputs[0].interval - inputs[1].interval
-    if d.lo >= 0:
-        sq = Interval(d.lo * d.lo, d.hi * d.hi)
-    elif d.hi <= 0:
-        sq = Interval(d.hi * d.hi, d.lo * d.lo)
-    else:
-        sq = Interval(0.0, max(d.lo * d.lo, d.hi * d.hi))
-    return out(node, sq, ulps=2)
+    """(a - b)^2: the square of the difference, itself tightened by the forms' relation."""
+    def block(a, b):
+        d = a.interval - b.interval
+        if a.form is not None and b.form is not None and (diff := a.form - b.form) is not None:
+            d = d.meet(diff.bounds()) or d
+        if d.lo >= 0:
+            return Interval(d.lo * d.lo, d.hi * d.hi), None
+        if d.hi <= 0:
+            return Interval(d.hi * d.hi, d.lo * d.lo), None
+        return Interval(0.0, max(d.lo * d.lo, d.hi * d.hi)), None
+    return zip_blocks(node, inputs[:2], ctx.max_blocks, block, ulps=2)
 
 
 @transformer("Maximum")
 def maximum(node, inputs, ctx):
     """Exact: elementwise max of both bounds."""
-    a, b = inputs[0].interval, inputs[1].interval
-    return out(node, Interval(max(a.lo, b.lo), max(a.hi, b.hi)),
-               value=_concrete(node, inputs, lambda x, y: np.maximum(x, y)))
+    exact = _concrete(node, inputs[:2], np.maximum)
+    if exact is not None:
+        return exact
+    return zip_blocks(node, inputs[:2], ctx.max_blocks, lambda a, b: (
+        Interval(max(a.interval.lo, b.interval.lo), max(a.interval.hi, b.interval.hi)), None), ulps=0)
 
 
 @transformer("Minimum")
 def minimum(node, inputs, ctx):
     """Exact: elementwise min of both bounds."""
-    a, b = inputs[0].interval, inputs[1].interval
-    return out(node, Interval(min(a.lo, b.lo), min(a.hi, b.hi)),
-               value=_concrete(node, inputs, lambda x, y: np.minimum(x, y)))
+    exact = _concrete(node, inputs[:2], np.minimum)
+    if exact is not None:
+        return exact
+    return zip_blocks(node, inputs[:2], ctx.max_blocks, lambda a, b: (
+        Interval(min(a.interval.lo, b.interval.lo), min(a.interval.hi, b.interval.hi)), None), ulps=0)
 
 
 @transformer("ClipByValue")
 def clip_by_value(node, inputs, ctx):
     """Exact: min(max(t, lo), hi) applied to the bounds."""
-    t, lo, hi = (x.interval for x in inputs[:3])
-    return out(node, Interval(min(max(t.lo, lo.lo), hi.lo), min(max(t.hi, lo.hi), hi.hi)))
+    def block(t, lo, hi):
+        t, lo, hi = t.interval, lo.interval, hi.interval
+        return Interval(min(max(t.lo, lo.lo), hi.lo), min(max(t.hi, lo.hi), hi.hi)), None
+    return zip_blocks(node, inputs[:3], ctx.max_blocks, block, ulps=0)
 
 
 @transformer("FloorMod", "Mod", "TruncateMod")
 def modulo(node, inputs, ctx):
     """|x mod y| < |y|; FloorMod takes the divisor's sign, Mod/TruncateMod the dividend's (exact for known
     integer operands). A divisor that may be 0 leaves the result unbounded."""
-    x, y = inputs[0].interval, inputs[1].interval
-    if all(v.value is not None for v in inputs[:2]) and inputs[0].value.dtype.kind in "iu" \
-            and not (inputs[1].value == 0).any():
-        value = np.mod(inputs[0].value, inputs[1].value) if node.op == "FloorMod" \
-            else np.fmod(inputs[0].value, inputs[1].value)
-        return out(node, Interval(float(value.min()), float(value.max())) if value.size else Interval(0.0, 0.0),
-                   value=value)
-    if y.contains(0.0):
-        return out(node, Interval.top())
-    bound = max(abs(y.lo), abs(y.hi))
-    sign_source = y if node.op == "FloorMod" else x
-    lo = 0.0 if sign_source.lo >= 0 else -bound
-    hi = 0.0 if sign_source.hi <= 0 else bound
-    return out(node, Interval(lo, hi), ulps=1)
+    if all(v.value is not None for v in inputs[:2]) and not (inputs[1].value == 0).any():
+        exact = _concrete(node, inputs[:2], np.mod if node.op == "FloorMod" else np.fmod)
+        if exact is not None:
+            return exact
+
+    def block(xb, yb):
+        x, y = xb.interval, yb.interval
+        if y.contains(0.0):
+            return Interval.top(), None
+        bound = max(abs(y.lo), abs(y.hi))
+        sign_source = y if node.op == "FloorMod" else x
+        return Interval(0.0 if sign_source.lo >= 0 else -bound, 0.0 if sign_source.hi <= 0 else bound), None
+    return zip_blocks(node, inputs[:2], ctx.max_blocks, block, ulps=1)

@@ -1,51 +1,70 @@
-"""Unary elementwise math: each output element depends on one input element.
+"""Unary elementwise math: each output element depends on one input element, so every block of the
+input's partition is mapped on its own.
 
 Monotone functions map interval bounds to bounds; transcendental functions are not correctly rounded in
-TensorFlow, so their results are widened by a few units in the last place of the output dtype.
+TensorFlow, so their results are widened by a few units in the last place of the output dtype. Negation
+and identity carry affine forms; ReLU creates a relu atom (see domain/affine.py).
 """
 from __future__ import annotations
 
 import math
+from typing import Callable
 
+from nanscope.analysis.domain.affine import relu_form
 from nanscope.analysis.domain.interval import INF, Interval, safe_exp, safe_log
-from nanscope.analysis.transformers.registry import out, transformer
+from nanscope.analysis.transformers.blockwise import map_blocks
+from nanscope.analysis.transformers.registry import transformer
 
 # Error budget, in ulps of the output dtype, for library implementations of transcendental functions.
 TRANSCENDENTAL_ULPS = 4.0
 
 
+def unary(*op_types: str, ulps: float) -> Callable:
+    """Register `image` (exact-real image of an input interval) as the per-block transformer of op_types."""
+    def register(image: Callable[[Interval], Interval]) -> Callable[[Interval], Interval]:
+        def apply(node, inputs, ctx):
+            return map_blocks(node, inputs[0], lambda block: (image(block.interval), None), ulps)
+        apply.__doc__ = image.__doc__
+        apply.__qualname__ = f"unary[{image.__name__}]"
+        transformer(*op_types)(apply)
+        return image
+    return register
+
+
 @transformer("Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics", "EnsureShape")
 def identity(node, inputs, ctx):
-    """Exact: the value passes through unchanged."""
-    x = inputs[0]
-    return out(node, x.interval, value=x.value)
+    """Exact: the value (partition, relations, known value) passes through unchanged."""
+    return inputs[0]
 
 
 @transformer("Neg")
 def neg(node, inputs, ctx):
-    """Exact: negation of both bounds."""
-    return out(node, -inputs[0].interval)
+    """Exact: negation of both bounds, and of the affine form."""
+    return map_blocks(node, inputs[0], lambda b: (-b.interval, -b.form if b.form else None), ulps=0)
 
 
-@transformer("Abs")
-def abs_(node, inputs, ctx):
+@transformer("Relu")
+def relu(node, inputs, ctx):
+    """Exact: max(x, 0) of both bounds; the form is a relu atom over the input's form."""
+    def block(b):
+        interval = Interval(max(b.interval.lo, 0.0), max(b.interval.hi, 0.0))
+        return interval, relu_form(b.form, b.interval) if b.form is not None else None
+    return map_blocks(node, inputs[0], block, ulps=0)
+
+
+@unary("Abs", ulps=0)
+def abs_(x: Interval) -> Interval:
     """Exact: |x| is monotone on each side of 0."""
-    x = inputs[0].interval
     if x.lo >= 0:
-        return out(node, x)
+        return x
     if x.hi <= 0:
-        return out(node, -x)
-    return out(node, Interval(0.0, max(-x.lo, x.hi)))
+        return -x
+    return Interval(0.0, max(-x.lo, x.hi))
 
 
-@transformer("Square")
-def square(node, inputs, ctx):
+@unary("Square", ulps=1)
+def square(x: Interval) -> Interval:
     """x*x is correctly rounded; its minimum is 0 when the input crosses 0."""
-    x = inputs[0].interval
-    return out(node, _square(x), ulps=1)
-
-
-def _square(x: Interval) -> Interval:
     lo2, hi2 = x.lo * x.lo, x.hi * x.hi
     if x.lo >= 0:
         return Interval(lo2, hi2)
@@ -54,100 +73,96 @@ def _square(x: Interval) -> Interval:
     return Interval(0.0, max(lo2, hi2))
 
 
-@transformer("Sqrt")
-def sqrt(node, inputs, ctx):
+@unary("Sqrt", ulps=1)
+def sqrt(x: Interval) -> Interval:
     """Monotone on [0, inf); negative inputs give NaN, which the Sqrt check reports."""
-    x = inputs[0].interval
-    return out(node, Interval(math.sqrt(max(x.lo, 0.0)), math.sqrt(max(x.hi, 0.0))), ulps=1)
+    return Interval(math.sqrt(max(x.lo, 0.0)), math.sqrt(max(x.hi, 0.0)))
 
 
-@transformer("Rsqrt")
-def rsqrt(node, inputs, ctx):
+@unary("Rsqrt", ulps=TRANSCENDENTAL_ULPS)
+def rsqrt(x: Interval) -> Interval:
     """Decreasing on (0, inf); an input reaching 0 gives inf, which the Rsqrt check reports."""
-    x = inputs[0].interval
     lo = 1.0 / math.sqrt(x.hi) if x.hi > 0 else INF
     hi = 1.0 / math.sqrt(x.lo) if x.lo > 0 else INF
-    return out(node, Interval(min(lo, hi), hi), ulps=TRANSCENDENTAL_ULPS)
+    return Interval(min(lo, hi), hi)
 
 
-@transformer("Exp")
-def exp(node, inputs, ctx):
+@unary("Exp", ulps=TRANSCENDENTAL_ULPS)
+def exp(x: Interval) -> Interval:
     """Increasing; overflow beyond the dtype's max becomes inf when rounded."""
-    return out(node, inputs[0].interval.monotone(safe_exp), ulps=TRANSCENDENTAL_ULPS)
+    return x.monotone(safe_exp)
 
 
-@transformer("Expm1")
-def expm1(node, inputs, ctx):
+@unary("Expm1", ulps=TRANSCENDENTAL_ULPS)
+def expm1(x: Interval) -> Interval:
     """Increasing; bounded below by -1."""
-    x = inputs[0].interval
     lo = -1.0 if x.lo == -INF else (math.expm1(x.lo) if x.lo < 700 else INF)
     hi = math.expm1(x.hi) if x.hi < 700 else INF
-    return out(node, Interval(lo, hi), ulps=TRANSCENDENTAL_ULPS)
+    return Interval(lo, hi)
 
 
-@transformer("Log")
-def log(node, inputs, ctx):
+@unary("Log", ulps=TRANSCENDENTAL_ULPS)
+def log(x: Interval) -> Interval:
     """Increasing on (0, inf); inputs at or below 0 contribute -inf (NaN is the Log check's business)."""
-    x = inputs[0].interval
-    return out(node, Interval(safe_log(max(x.lo, 0.0)), safe_log(max(x.hi, 0.0))), ulps=TRANSCENDENTAL_ULPS)
+    return Interval(safe_log(max(x.lo, 0.0)), safe_log(max(x.hi, 0.0)))
 
 
-@transformer("Log1p")
-def log1p(node, inputs, ctx):
+@unary("Log1p", ulps=TRANSCENDENTAL_ULPS)
+def log1p(x: Interval) -> Interval:
     """Increasing on (-1, inf); inputs at or below -1 contribute -inf."""
-    x = inputs[0].interval
-
     def f(v: float) -> float:
         if v <= -1:
             return -INF
         return INF if v == INF else math.log1p(v)
-    return out(node, Interval(f(x.lo), f(x.hi)), ulps=TRANSCENDENTAL_ULPS)
+    return Interval(f(x.lo), f(x.hi))
 
 
-@transformer("Reciprocal", "Inv")
-def reciprocal(node, inputs, ctx):
+@unary("Reciprocal", "Inv", ulps=1)
+def reciprocal(x: Interval) -> Interval:
     """1/x is correctly rounded; unbounded when x may be 0 (the Reciprocal check reports that)."""
-    return out(node, inputs[0].interval.reciprocal(), ulps=1)
+    return x.reciprocal()
+
+
+def _sigmoid(v: float) -> float:
+    if v >= 0:
+        return 1.0 / (1.0 + safe_exp(-v))
+    e = safe_exp(v)
+    return e / (1.0 + e)
 
 
 @transformer("Sigmoid")
 def sigmoid(node, inputs, ctx):
-    """Increasing, inside [0, 1]."""
-    def f(v: float) -> float:
-        if v >= 0:
-            return 1.0 / (1.0 + safe_exp(-v))
-        e = safe_exp(v)
-        return e / (1.0 + e)
-    result = inputs[0].interval.monotone(f).to_dtype(node.output_dtype(), TRANSCENDENTAL_ULPS)
-    return out(node, result.meet(Interval(0.0, 1.0)) or Interval(0.0, 1.0))
+    """Increasing, inside [0, 1] (the clamp is exact: TensorFlow's result never leaves [0, 1])."""
+    dtype = node.output_dtype()
+
+    def block(b):
+        widened = b.interval.monotone(_sigmoid).to_dtype(dtype, TRANSCENDENTAL_ULPS)
+        return widened.meet(Interval(0.0, 1.0)) or Interval(0.0, 1.0), None
+    return map_blocks(node, inputs[0], block, ulps=0)
 
 
 @transformer("Tanh")
 def tanh(node, inputs, ctx):
     """Increasing, inside [-1, 1]."""
-    result = inputs[0].interval.monotone(math.tanh).to_dtype(node.output_dtype(), TRANSCENDENTAL_ULPS)
-    return out(node, result.meet(Interval(-1.0, 1.0)) or Interval(-1.0, 1.0))
+    dtype = node.output_dtype()
+
+    def block(b):
+        widened = b.interval.monotone(math.tanh).to_dtype(dtype, TRANSCENDENTAL_ULPS)
+        return widened.meet(Interval(-1.0, 1.0)) or Interval(-1.0, 1.0), None
+    return map_blocks(node, inputs[0], block, ulps=0)
 
 
-@transformer("Relu")
-def relu(node, inputs, ctx):
-    """Exact: max(x, 0) of both bounds."""
-    x = inputs[0].interval
-    return out(node, Interval(max(x.lo, 0.0), max(x.hi, 0.0)))
-
-
-@transformer("Relu6")
-def relu6(node, inputs, ctx):
+@unary("Relu6", ulps=0)
+def relu6(x: Interval) -> Interval:
     """Exact: min(max(x, 0), 6) of both bounds."""
-    x = inputs[0].interval
-    return out(node, Interval(min(max(x.lo, 0.0), 6.0), min(max(x.hi, 0.0), 6.0)))
+    return Interval(min(max(x.lo, 0.0), 6.0), min(max(x.hi, 0.0), 6.0))
 
 
-@transformer("Softplus")
-def softplus(node, inputs, ctx):
+@unary("Softplus", ulps=TRANSCENDENTAL_ULPS)
+def softplus(x: Interval) -> Interval:
     """log(1 + exp(x)): increasing and positive."""
     def f(v: float) -> float:
         if v > 0:  # v + log1p(exp(-v)) avoids overflow and is exact in reals
             return v + math.log1p(safe_exp(-v))
         return math.log1p(safe_exp(v))
-    return out(node, inputs[0].interval.monotone(f), ulps=TRANSCENDENTAL_ULPS)
+    return x.monotone(f)

@@ -12,43 +12,6 @@ from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.transformers.registry import out, transformer
 
 
-@transformer("Reshape", "Squeeze", "ExpandDims", "Transpose", "Tile", "BroadcastTo", "ReverseV2")
-def rearrange(node, inputs, ctx):
-    """Exact: the elements are the input's elements, rearranged or repeated."""
-    return out(node, inputs[0].interval)
-
-
-@transformer("ConcatV2")
-def concat_v2(node, inputs, ctx):
-    """Exact: the join of the concatenated tensors (the last input is the axis)."""
-    tensors = inputs[:-1]
-    result = tensors[0].interval
-    for x in tensors[1:]:
-        result = result.join(x.interval)
-    value = None
-    if all(x.value is not None for x in tensors) and inputs[-1].value is not None:
-        try:
-            value = np.concatenate([x.value for x in tensors], axis=int(inputs[-1].value))
-        except ValueError:
-            value = None
-    return out(node, result, value=value)
-
-
-@transformer("Pack")
-def pack(node, inputs, ctx):
-    """Exact: the join of the stacked tensors."""
-    result = inputs[0].interval
-    for x in inputs[1:]:
-        result = result.join(x.interval)
-    value = None
-    if all(x.value is not None for x in inputs):
-        try:
-            value = np.stack([x.value for x in inputs], axis=int(node.attr("axis") or 0))
-        except ValueError:
-            value = None
-    return out(node, result, value=value)
-
-
 @transformer("Shape")
 def shape(node, inputs, ctx):
     """The input's dimensions: exact when statically known, else each unknown one is at least 1."""
@@ -125,20 +88,6 @@ def no_op(node, inputs, ctx):
     return ()
 
 
-
-
-@transformer("GatherV2", "Gather", "ResourceGather")
-def gather(node, inputs, ctx):
-    """Exact: every output element is an element of params (exact value for small known operands)."""
-    params, indices = inputs[0], inputs[1]
-    value = None
-    if node.op == "GatherV2" and params.value is not None and indices.value is not None \
-            and inputs[2].value is not None and not node.attr("batch_dims"):
-        try:
-            value = np.take(params.value, indices.value, axis=int(inputs[2].value))
-        except (IndexError, ValueError):
-            value = None
-    return out(node, params.interval, value=value)
 
 
 @transformer("DynamicStitch", "ParallelDynamicStitch")
