@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -14,8 +15,9 @@ from typing import Mapping, Sequence
 from nanscope.analysis.checks import CheckResult, run_checks
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.graph import Graph, GraphLoadError, load_graph_file
-from nanscope.analysis.interpreter import Interpreter
-from nanscope.analysis.report import Finding, Location, ProvenSafe, Report, Stats
+from nanscope.analysis.graph.ir import TensorRef
+from nanscope.analysis.interpreter import Environment, Interpreter
+from nanscope.analysis.report import Assumption, Finding, Location, OpInfo, ProvenSafe, Report, Stats
 from nanscope.analysis.splitting import split_and_recheck
 from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
@@ -80,9 +82,13 @@ def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, location
     if options.analysis.split:
         results = split_and_recheck(interpreter, env, results)
     report = Report(source=source)
-    report.findings = _findings(results, locations)
-    report.proven_safe = [ProvenSafe(r.node.name, r.node.op, _location_of(r, locations))
+    sources = _SourceAssumptions(graph, env, interpreter.context.assumptions, locations)
+    report.findings = _findings(results, locations, sources)
+    report.proven_safe = [ProvenSafe(r.node.name, r.node.op, _location_of(r, locations),
+                                     (r.input_range.lo, r.input_range.hi), r.split_on)
                           for r in results if not r.unsafe]
+    report.ops = _op_infos(graph, env, results, locations)
+    report.unsupported_ops = sorted(env.unsupported)
     if env.unsupported:
         names = ", ".join(sorted(env.unsupported))
         report.notes.append(f"{len(env.unsupported)} op types have no transformer and were treated as unbounded: "
@@ -99,7 +105,56 @@ def _location_of(result: CheckResult, locations: Mapping[str, Location]) -> Loca
     return locations.get(result.gradient_of or result.node.name) or locations.get(result.node.name)
 
 
-def _findings(results: Sequence[CheckResult], locations: Mapping[str, Location]) -> list[Finding]:
+SOURCE_OPS = {"Placeholder": "input", "PlaceholderWithDefault": "input", "VariableV2": "weight",
+              "Variable": "weight", "VarHandleOp": "weight"}
+MAX_ASSUMPTIONS = 8
+
+
+class _SourceAssumptions:
+    """For an op, the placeholders and variables upstream of it and the ranges assumed for them."""
+
+    def __init__(self, graph: Graph, env: Environment, assumptions: Assumptions, locations: Mapping[str, Location]):
+        self.graph, self.env, self.assumptions, self.locations = graph, env, assumptions, locations
+
+    def upstream_of(self, name: str) -> tuple[Assumption, ...]:
+        found: list[Assumption] = []
+        seen = {name}
+        queue = deque([name])
+        while queue and len(found) < MAX_ASSUMPTIONS:
+            node = self.graph.get(queue.popleft())
+            if node is None:
+                continue
+            kind = SOURCE_OPS.get(node.op)
+            if kind is not None:
+                dtype = node.attr("dtype") or node.output_dtype()
+                lookup = self.assumptions.for_input if kind == "input" else self.assumptions.for_variable
+                interval, origin = lookup(node.name, dtype)
+                found.append(Assumption(node.name, kind, (interval.lo, interval.hi), origin,
+                                        self.locations.get(node.name)))
+                continue
+            for ref in node.inputs:
+                if ref.node not in seen:
+                    seen.add(ref.node)
+                    queue.append(ref.node)
+        return tuple(found)
+
+
+def _op_infos(graph: Graph, env: Environment, results: Sequence[CheckResult],
+              locations: Mapping[str, Location]) -> list[OpInfo]:
+    verdicts = {r.node.name: "unsafe" if r.unsafe else "safe" for r in results}
+    infos = []
+    for node in graph:
+        location = locations.get(node.name)
+        if location is None:
+            continue
+        value = env.value(TensorRef(node.name, 0))
+        infos.append(OpInfo(node.name, node.op, location, (value.interval.lo, value.interval.hi), value.shape,
+                            value.dtype.name, verdicts.get(node.name)))
+    return infos
+
+
+def _findings(results: Sequence[CheckResult], locations: Mapping[str, Location],
+              sources: _SourceAssumptions) -> list[Finding]:
     """One finding per unsafe op, except that a gradient op failing where its forward op is already
     reported is folded into the forward finding's message (one cause, one squiggle)."""
     unsafe = [r for r in results if r.unsafe]
@@ -118,7 +173,8 @@ def _findings(results: Sequence[CheckResult], locations: Mapping[str, Location])
             message += "; its gradient fails too (" + ", ".join(f"{g.node.op}" for g in extra) + ")"
         findings.append(Finding(code=r.spec.code, severity=SEVERITY, message=message, op_name=r.node.name,
                                 op_type=r.node.op, input_range=(r.input_range.lo, r.input_range.hi),
-                                location=_location_of(r, locations), gradient_of=r.gradient_of))
+                                location=_location_of(r, locations), gradient_of=r.gradient_of,
+                                assumptions=sources.upstream_of(r.node.name)))
     findings.sort(key=lambda f: (str(f.location.path) if f.location else "",
                                  (f.location.span.line, f.location.span.column) if f.location else (0, 0), f.code))
     return findings

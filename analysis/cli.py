@@ -160,6 +160,10 @@ def _finding_json(report: Report, finding: Finding) -> dict:
         "op_type": finding.op_type,
         "input_range": [_bound(finding.input_range[0]), _bound(finding.input_range[1])],
         "gradient_of": finding.gradient_of,
+        "assumptions": [{"name": a.name, "kind": a.kind, "range": [_bound(a.range[0]), _bound(a.range[1])],
+                         "origin": a.origin,
+                         "path": _display_path(a.location.path) if a.location else None,
+                         "line": a.location.span.line if a.location else None} for a in finding.assumptions],
     }
 
 
@@ -173,7 +177,8 @@ def to_json(reports: Sequence[Report]) -> dict:
                         for r in reports for s in r.proven_safe],
         "stats": {"ops": sum(r.stats.ops for r in reports),
                   "unsafe_ops": sum(r.stats.unsafe_ops for r in reports),
-                  "seconds": round(sum(r.stats.seconds for r in reports), 3)},
+                  "seconds": round(sum(r.stats.seconds for r in reports), 3),
+                  "unsupported_ops": sorted({op for r in reports for op in r.unsupported_ops})},
         "errors": [f"{_display_path(r.source)}: {e}" for r in reports for e in r.errors],
         "notes": [f"{_display_path(r.source)}: {n}" for r in reports for n in r.notes],
     }

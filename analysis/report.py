@@ -25,6 +25,16 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A range the analysis assumed for a value it cannot see, and where that value is created."""
+    name: str                      # graph name of the placeholder or variable
+    kind: str                      # "input" | "weight"
+    range: tuple[float, float]
+    origin: str                    # why this range: "given range", "weights assumed in [-1, 1]", ...
+    location: Location | None
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str                      # stable rule code, e.g. "NS101"
     severity: str                  # "error" | "warning"
@@ -34,6 +44,7 @@ class Finding:
     input_range: tuple[float, float]
     location: Location | None      # None when no frame of the op lies in the project (e.g. a .pb file)
     gradient_of: str | None = None  # forward op name when the failing op belongs to its gradient
+    assumptions: tuple[Assumption, ...] = ()   # the input ranges the verdict rests on
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,20 @@ class ProvenSafe:
     op_name: str
     op_type: str
     location: Location | None
+    input_range: tuple[float, float] | None = None
+    split_on: str | None = None     # proven only by splitting this node's value at 0
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """What the analysis inferred for one op created by project code (for hovers)."""
+    op_name: str
+    op_type: str
+    location: Location
+    output_range: tuple[float, float]
+    shape: tuple | None
+    dtype: str
+    verdict: str | None = None      # "unsafe" | "safe" for checked ops, else None
 
 
 @dataclass(frozen=True)
@@ -59,3 +84,5 @@ class Report:
     stats: Stats = Stats(0, 0, 0.0)
     errors: list[str] = field(default_factory=list)   # why (part of) the file could not be analysed
     notes: list[str] = field(default_factory=list)    # e.g. the op types without a transformer
+    ops: list[OpInfo] = field(default_factory=list)   # inferred ranges of ops that have a source location
+    unsupported_ops: list[str] = field(default_factory=list)   # op types without a transformer

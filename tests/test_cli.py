@@ -57,7 +57,9 @@ def test_script_json_contract_and_saved_graph_give_the_same_verdicts(tmp_path):
         ("examples/mnist_softmax.py", line, column, line, end_column)
     assert finding["code"] == "NS101" and finding["op_type"] == "Log" and finding["severity"] == "warning"
     assert finding["input_range"] == [0.0, 1.0]
-    assert set(payload["stats"]) == {"ops", "unsafe_ops", "seconds"} and payload["stats"]["unsafe_ops"] == 3
+    assert set(payload["stats"]) == {"ops", "unsafe_ops", "seconds", "unsupported_ops"}
+    assert payload["stats"]["unsafe_ops"] == 3
+    assert {a["name"]: a["kind"] for a in finding["assumptions"]} == {"x": "input", "W": "weight", "b": "weight"}
 
     graph_file = tmp_path / "model.pbtxt"
     code, out, err, _ = run_cli("trace", "examples/mnist_softmax.py", "-o", graph_file)
