@@ -84,7 +84,7 @@ def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, location
     report = Report(source=source)
     sources = _SourceAssumptions(graph, env, interpreter.context.assumptions, locations)
     report.findings = _findings(results, locations, sources)
-    report.proven_safe = [ProvenSafe(r.node.name, r.node.op, _location_of(r, locations),
+    report.proven_safe = [ProvenSafe(r.name, r.node.op, _location_of(r, locations),
                                      (r.input_range.lo, r.input_range.hi), r.split_on)
                           for r in results if not r.unsafe]
     report.ops = _op_infos(graph, env, results, locations)
@@ -102,7 +102,11 @@ def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, location
 
 def _location_of(result: CheckResult, locations: Mapping[str, Location]) -> Location | None:
     # A gradient op is created inside the optimizer's call; the bug lives at the forward op's source line.
-    return locations.get(result.gradient_of or result.node.name) or locations.get(result.node.name)
+    if result.gradient_of is not None:
+        found = locations.get(result.prefix + result.gradient_of) or locations.get(result.gradient_of)
+        if found is not None:
+            return found
+    return locations.get(result.name) or locations.get(result.node.name)
 
 
 SOURCE_OPS = {"Placeholder": "input", "PlaceholderWithDefault": "input", "VariableV2": "weight",
@@ -158,23 +162,23 @@ def _findings(results: Sequence[CheckResult], locations: Mapping[str, Location],
     """One finding per unsafe op, except that a gradient op failing where its forward op is already
     reported is folded into the forward finding's message (one cause, one squiggle)."""
     unsafe = [r for r in results if r.unsafe]
-    reported_forward = {r.node.name for r in unsafe if r.gradient_of is None}
+    reported_forward = {r.name for r in unsafe if r.gradient_of is None}
     folded: dict[str, list[CheckResult]] = {}
     for r in unsafe:
-        if r.gradient_of in reported_forward:
-            folded.setdefault(r.gradient_of, []).append(r)
+        if r.gradient_of is not None and r.prefix + r.gradient_of in reported_forward:
+            folded.setdefault(r.prefix + r.gradient_of, []).append(r)
     findings = []
     for r in unsafe:
-        if r.gradient_of in reported_forward:
+        if r.gradient_of is not None and r.prefix + r.gradient_of in reported_forward:
             continue
         message = r.message()
-        extra = folded.get(r.node.name, [])
+        extra = folded.get(r.name, [])
         if extra:
             message += "; its gradient fails too (" + ", ".join(f"{g.node.op}" for g in extra) + ")"
-        findings.append(Finding(code=r.spec.code, severity=SEVERITY, message=message, op_name=r.node.name,
+        findings.append(Finding(code=r.spec.code, severity=SEVERITY, message=message, op_name=r.name,
                                 op_type=r.node.op, input_range=(r.input_range.lo, r.input_range.hi),
                                 location=_location_of(r, locations), gradient_of=r.gradient_of,
-                                assumptions=sources.upstream_of(r.node.name)))
+                                assumptions=sources.upstream_of(r.node.name) if not r.prefix else ()))
     findings.sort(key=lambda f: (str(f.location.path) if f.location else "",
                                  (f.location.span.line, f.location.span.column) if f.location else (0, 0), f.code))
     return findings

@@ -89,6 +89,11 @@ class CheckResult:
     unsafe: bool
     gradient_of: str | None
     split_on: str | None = None   # proven safe only by splitting this node's value at 0
+    prefix: str = ""              # the call path when the op lives in a function body
+
+    @property
+    def name(self) -> str:
+        return self.prefix + self.node.name
 
     def message(self) -> str:
         op = self.node.op
@@ -99,6 +104,14 @@ class CheckResult:
 
 
 def run_checks(graph: Graph, env: Environment) -> list[CheckResult]:
+    """Check every covered op of the graph, and of every function body the interpreter evaluated."""
+    results = _check_nodes(graph, env, "")
+    for body in env.bodies:
+        results.extend(_check_nodes(body.env.graph, body.env, body.prefix))
+    return results
+
+
+def _check_nodes(graph: Graph, env: Environment, prefix: str) -> list[CheckResult]:
     results = []
     for node in graph:
         spec = SPEC_BY_OP.get(node.op)
@@ -107,7 +120,8 @@ def run_checks(graph: Graph, env: Environment) -> list[CheckResult]:
         value = env.value(node.inputs[spec.input_index])
         dtype = value.dtype if value.dtype.is_numeric else node.output_dtype()
         unsafe = spec.danger(value.interval, dtype)
-        results.append(CheckResult(node, spec, value.interval, dtype, unsafe, forward_op_of(node.name, graph)))
+        results.append(CheckResult(node, spec, value.interval, dtype, unsafe, forward_op_of(node.name, graph),
+                                   prefix=prefix))
     return results
 
 

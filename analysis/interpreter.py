@@ -8,7 +8,13 @@ transformer related to its inputs becomes an atom of its own, so later ops can r
 Loops (v1 control flow: Enter/Merge/Switch/NextIteration/Exit) are solved by iteration: a Merge joins
 the values reaching it, including those coming back through NextIteration; the loop body is re-run until
 nothing grows, widening after a few rounds, and after a fixed number of rounds every loop value is set
-to unbounded, so the analysis terminates on every graph. The interpreter never raises for a graph.
+to unbounded, so the analysis terminates on every graph.
+
+Function-library ops (PartitionedCall, functional While and If) interpret the function bodies with their
+own environment; a While iterates its body to a fixpoint the same way. Affine relations do not cross a
+function boundary (arguments and results get fresh atoms), which keeps atom names unambiguous. The body
+environments of the final evaluation are kept so their unsafe ops are checked too. The interpreter never
+raises for a graph.
 """
 from __future__ import annotations
 
@@ -19,15 +25,21 @@ from typing import Iterable, Mapping
 from nanscope.analysis.domain.affine import AffineForm, Atom
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.domain.tensor import AbstractTensor, Block
-from nanscope.analysis.graph.ir import Graph, Node, TensorRef
+from nanscope.analysis.graph.ir import FunctionRef, Graph, Node, TensorRef
 from nanscope.analysis.transformers import REGISTRY, Context
 from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
 log = logging.getLogger(__name__)
 
 MERGE_OPS = frozenset({"Merge", "RefMerge"})
+CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
+WHILE_OPS = frozenset({"While", "StatelessWhile"})
+IF_OPS = frozenset({"If", "StatelessIf"})
+FUNCTION_OPS = CALL_OPS | WHILE_OPS | IF_OPS
+MAX_CALL_DEPTH = 16
 BACK_EDGE_OPS = frozenset({"NextIteration", "RefNextIteration"})
 WIDEN_AFTER = 3        # loop rounds with plain joins before widening
+WIDEN_TO_INFINITY_AFTER = 6   # loop rounds before widening jumps straight to infinity
 MAX_LOOP_ROUNDS = 20   # after this many rounds every loop value becomes unbounded
 
 
@@ -39,6 +51,8 @@ class Environment:
     unsupported: dict[str, int] = field(default_factory=dict)        # op type -> count of nodes
     failed: dict[str, str] = field(default_factory=dict)             # node name -> error text
     loop_rounds: int = 0
+    prefix: str = ""    # "" for the main graph; "call/function/" for a function body
+    bodies: list[BodyEvaluation] = field(default_factory=list)   # function bodies evaluated (main env only)
 
     def value(self, ref: TensorRef) -> AbstractTensor:
         """The abstract value of a tensor; unbounded when it was never computed (unknown op, back edge)."""
@@ -54,14 +68,27 @@ class Environment:
         return [self.value(ref) for ref in node.inputs]
 
 
+@dataclass(frozen=True)
+class BodyEvaluation:
+    """A function body as evaluated at its (final) call site, for the checks."""
+    prefix: str
+    env: Environment
+
+
 class Interpreter:
     def __init__(self, graph: Graph, assumptions: Assumptions | None = None,
-                 options: AnalysisOptions | None = None):
+                 options: AnalysisOptions | None = None, *, library: Graph | None = None, depth: int = 0,
+                 prefix: str = "", bodies: list[BodyEvaluation] | None = None, record: bool = True):
         self.graph = graph
         self.context = Context(assumptions or Assumptions(), options or AnalysisOptions())
+        self.library = library or graph      # the graph whose function library calls refer to
+        self.depth = depth
+        self.prefix = prefix                 # qualifies atoms and op names inside function bodies
+        self.bodies = bodies if bodies is not None else []
+        self.record = record
 
     def run(self) -> Environment:
-        env = Environment(self.graph)
+        env = Environment(self.graph, prefix=self.prefix, bodies=self.bodies)
         self.evaluate(env, self.graph)
         self._solve_loops(env)
         return env
@@ -78,6 +105,9 @@ class Interpreter:
                     env.values[ref] = value
 
     def _apply(self, env: Environment, node: Node) -> None:
+        if node.op in FUNCTION_OPS:
+            self._apply_function_op(env, node)
+            return
         fn = REGISTRY.get(node.op)
         if fn is None:
             env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
@@ -99,9 +129,90 @@ class Interpreter:
         if all(b.form is not None for b in value.blocks):
             return value
         blocks = [b if b.form is not None else
-                  Block(b.interval, AffineForm.of_atom(Atom((name, index, i) + tag, b.interval)))
+                  Block(b.interval, AffineForm.of_atom(Atom((self.prefix + name, index, i) + tag, b.interval)))
                   for i, b in enumerate(value.blocks)]
         return value.with_blocks(blocks)
+
+    # -- function-library ops ------------------------------------------------------------------------
+    def _apply_function_op(self, env: Environment, node: Node) -> None:
+        inputs = env.inputs_of(node)
+        try:
+            if node.op in CALL_OPS:
+                outputs = self._call(node, node.attr("f"), inputs, self.record)
+            elif node.op in WHILE_OPS:
+                outputs = self._while(node, inputs)
+            else:
+                outputs = self._if(node, inputs)
+        except (RecursionError, ValueError, KeyError, IndexError, TypeError) as error:
+            env.failed[node.name] = f"{type(error).__name__}: {error}"
+            return
+        if outputs is None:
+            env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
+            return
+        for index, value in enumerate(outputs):
+            env.values[TensorRef(node.name, index)] = self._with_atoms(node.name, index, value)
+
+    def _call(self, node: Node, function, args, record: bool, tag: str = "") -> list[AbstractTensor] | None:
+        """Evaluate a library function on abstract arguments; None when it cannot be found."""
+        name = function.name if isinstance(function, FunctionRef) else None
+        body = self.library.function(name) if name else None
+        if body is None or self.depth >= MAX_CALL_DEPTH:
+            return None
+        prefix = f"{self.prefix}{node.name}/{tag}{name}/"
+        inner = Interpreter(body.graph, self.context.assumptions, self.context.options, library=self.library,
+                            depth=self.depth + 1, prefix=prefix, bodies=self.bodies, record=record)
+        env = Environment(body.graph, prefix=prefix)
+        for arg, value in zip(body.args, args):
+            env.values[TensorRef(arg, 0)] = inner._with_atoms(arg, 0, _without_forms(value))
+        inner.evaluate(env, [n for n in body.graph if n.op != "_Arg"])
+        inner._solve_loops(env)
+        if record:
+            self.bodies.append(BodyEvaluation(prefix, env))
+        return [_without_forms(env.value(ref)) for ref in body.returns]
+
+    def _while(self, node: Node, inputs: list[AbstractTensor]) -> list[AbstractTensor] | None:
+        """Loop variables: join of every iterate, found by iterating the body with widening."""
+        state = [_without_forms(x).smashed() for x in inputs]
+        for round_ in range(MAX_LOOP_ROUNDS + 1):
+            outputs = self._call(node, node.attr("body"), state, record=False)
+            if outputs is None:
+                return None
+            grown = False
+            new_state = []
+            for old, new in zip(state, outputs):
+                joined = old.interval.join(new.interval)
+                if round_ >= WIDEN_AFTER:
+                    joined = old.interval.widen(joined, to_infinity=round_ >= WIDEN_TO_INFINITY_AFTER)
+                if round_ >= MAX_LOOP_ROUNDS:
+                    joined = AbstractTensor.unbounded(old.dtype).interval
+                grown = grown or joined != old.interval
+                new_state.append(AbstractTensor(joined, old.dtype, old.shape if old.shape == new.shape else None))
+            state = new_state
+            if not grown:
+                break
+        if self.record:  # evaluate once more at the fixpoint, keeping the bodies for the checks
+            self._call(node, node.attr("cond"), state, record=True, tag="cond:")
+            self._call(node, node.attr("body"), state, record=True)
+        return state
+
+    def _if(self, node: Node, inputs: list[AbstractTensor]) -> list[AbstractTensor] | None:
+        """The taken branch's results, or the join of both when the condition is not decided."""
+        condition, args = inputs[0].interval, inputs[1:]
+        branches = []
+        if condition.hi > 0 or condition.lo < 0:
+            branches.append(node.attr("then_branch"))
+        if condition.lo <= 0 <= condition.hi:
+            branches.append(node.attr("else_branch"))
+        results = [self._call(node, branch, args, self.record) for branch in branches]
+        if any(r is None for r in results):
+            return None
+        joined = []
+        for values in zip(*results):
+            hull = values[0].interval
+            for value in values[1:]:
+                hull = hull.join(value.interval)
+            joined.append(AbstractTensor(hull, values[0].dtype, values[0].shape) if len(values) > 1 else values[0])
+        return joined
 
     # -- loops ---------------------------------------------------------------------------------------
     def _merge(self, env: Environment, node: Node, round_: int) -> bool:
@@ -121,7 +232,7 @@ class Interpreter:
                 return False
             joined = old.interval.join(joined)
             if round_ >= WIDEN_AFTER:
-                joined = old.interval.widen(joined)
+                joined = old.interval.widen(joined, to_infinity=round_ >= WIDEN_TO_INFINITY_AFTER)
             if round_ >= MAX_LOOP_ROUNDS:
                 joined = AbstractTensor.unbounded(dtype, shape).interval
         env.values[ref] = self._with_atoms(node.name, 0, AbstractTensor(joined, dtype, shape), tag=("round", round_))
@@ -156,6 +267,12 @@ class Interpreter:
                     seen.add(consumer)
                     stack.append(consumer)
         return seen
+
+
+def _without_forms(value: AbstractTensor) -> AbstractTensor:
+    if all(b.form is None for b in value.blocks):
+        return value
+    return value.with_blocks([Block(b.interval) for b in value.blocks])
 
 
 def interpret(graph: Graph, assumptions: Assumptions | None = None,

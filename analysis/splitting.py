@@ -29,7 +29,7 @@ def split_and_recheck(interpreter: Interpreter, env: Environment, results: list[
     order = {node.name: i for i, node in enumerate(graph)}
     refined = []
     for result in results:
-        if result.unsafe:
+        if result.unsafe and not result.prefix:   # function bodies are not re-evaluated case by case
             result = _try_splits(interpreter, env, graph, order, result)
         refined.append(result)
     return refined

@@ -9,11 +9,14 @@ bounds, which is right because the elements themselves are finite.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from fractions import Fraction
 
 from nanscope.analysis.domain.dtypes import DType
 
 INF = math.inf
+_MAX = sys.float_info.max
 # Relative error of our own float64 bound arithmetic, accounted for whenever a result is rounded.
 _F64_EPS = 2.0 ** -52
 
@@ -62,9 +65,16 @@ class Interval:
         lo, hi = max(self.lo, other.lo), min(self.hi, other.hi)
         return Interval(lo, hi) if lo <= hi else None
 
-    def widen(self, newer: Interval) -> Interval:
-        """Standard interval widening: a bound that moved jumps to infinity, so loops terminate."""
-        return Interval(self.lo if newer.lo >= self.lo else -INF, self.hi if newer.hi <= self.hi else INF)
+    def widen(self, newer: Interval, to_infinity: bool = False) -> Interval:
+        """Widening: a bound that moved jumps to the next power of two (or 0) beyond it, or with
+        `to_infinity` straight to infinity. Thresholds let rounding noise that grows a bound by an ulp per
+        iteration settle instead of escaping to infinity; callers switch to `to_infinity` after a few
+        rounds, so every loop stabilises."""
+        if to_infinity:
+            return Interval(self.lo if newer.lo >= self.lo else -INF, self.hi if newer.hi <= self.hi else INF)
+        lo = self.lo if newer.lo >= self.lo else _threshold_below(newer.lo)
+        hi = self.hi if newer.hi <= self.hi else -_threshold_below(-newer.hi)
+        return Interval(lo, hi)
 
     # -- exact-real arithmetic on bounds (callers round the result with to_dtype) -----------------
     def __neg__(self) -> Interval:
@@ -77,23 +87,24 @@ class Interval:
         return self + (-other)
 
     def __mul__(self, other: Interval) -> Interval:
-        products = [_mul(a, b) for a in (self.lo, self.hi) for b in (other.lo, other.hi)]
-        return Interval(min(products), max(products))
+        lo = min(_mul(a, b, up=False) for a in (self.lo, self.hi) for b in (other.lo, other.hi))
+        hi = max(_mul(a, b, up=True) for a in (self.lo, self.hi) for b in (other.lo, other.hi))
+        return Interval(lo, hi)
 
     def scale(self, count_lo: float, count_hi: float) -> Interval:
         """Sum of between count_lo and count_hi (>= 0) elements, each inside this interval."""
-        lo = min(_mul(self.lo, count_lo), _mul(self.lo, count_hi))
-        hi = max(_mul(self.hi, count_lo), _mul(self.hi, count_hi))
+        lo = min(_mul(self.lo, count_lo, up=False), _mul(self.lo, count_hi, up=False))
+        hi = max(_mul(self.hi, count_lo, up=True), _mul(self.hi, count_hi, up=True))
         return Interval(lo, hi)
 
     def reciprocal(self) -> Interval:
         """1 / x for a divisor interval; unbounded when it contains 0 (the check reports that case)."""
         if self.lo > 0 or self.hi < 0:
-            return Interval(1.0 / self.hi if self.hi != 0 else -INF, 1.0 / self.lo if self.lo != 0 else INF)
+            return Interval(_inverse(self.hi, up=False), _inverse(self.lo, up=True))
         if self.lo == 0 and self.hi > 0:
-            return Interval(1.0 / self.hi, INF)
+            return Interval(_inverse(self.hi, up=False), INF)
         if self.hi == 0 and self.lo < 0:
-            return Interval(-INF, 1.0 / self.lo)
+            return Interval(-INF, _inverse(self.lo, up=True))
         return Interval.top()
 
     def __truediv__(self, other: Interval) -> Interval:
@@ -142,17 +153,78 @@ class Interval:
         return Interval(lo, hi)
 
 
+# Bound arithmetic rounds outward (soundness fix): float64 round-to-nearest could put a bound up to half an
+# ulp inside the exact real result (0.1 + 0.2, integers beyond 2**53, 1/3), and overflow of finite operands
+# made a lower bound +inf. Each helper returns the exact result when float64 represents it, else the
+# neighbouring float on the outer side (`up` for upper bounds), and the largest finite float instead of an
+# infinity that finite operands cannot reach.
+
+def _outward(value: float, error_sign: float, up: bool) -> float:
+    """`value` moved one float outward when the exact result lies beyond it (error_sign: exact - value;
+    NaN when unknown)."""
+    if math.isnan(error_sign) or (error_sign > 0 if up else error_sign < 0):
+        return math.nextafter(value, INF if up else -INF)
+    return value
+
+
+def _sign(exact: Fraction, value: float) -> int:
+    """The sign of exact - value (exact comparison; a float difference could underflow to 0)."""
+    return (exact > value) - (exact < value)
+
+
+def _overflowed(value: float, up: bool) -> float:
+    """A bound that overflowed to +-inf from finite operands: keep the infinity on the outer side only."""
+    return value if (value > 0) == up else math.copysign(_MAX, value)
+
+
+def _threshold_below(value: float) -> float:
+    """The largest rung of the ladder {-inf, -2^k, 0, 2^k, inf} (k from -64 to 1023) at or below value."""
+    if value == -INF or value < -2.0 ** 1023:
+        return -INF
+    if value >= 0:
+        if value < 2.0 ** -64:
+            return 0.0
+        return 2.0 ** math.floor(math.log2(value))
+    return -(2.0 ** math.ceil(math.log2(-value)))
+
+
 def _add(a: float, b: float, inf_conflict: float) -> float:
-    """a + b for bounds; inf + -inf cannot occur between two lower (or upper) bounds of finite sets,
-    but if it does the sound answer is the unbounded side given by `inf_conflict`."""
+    """a + b for bounds, rounded toward `inf_conflict` (-inf for lower bounds, +inf for upper bounds);
+    inf + -inf cannot occur between two lower (or upper) bounds of finite sets, but if it does the sound
+    answer is the unbounded side given by `inf_conflict`."""
+    up = inf_conflict > 0
     total = a + b
-    return inf_conflict if math.isnan(total) else total
+    if math.isnan(total):
+        return inf_conflict
+    if math.isinf(total):
+        return total if math.isinf(a) or math.isinf(b) else _overflowed(total, up)
+    b_virtual = total - a                                   # TwoSum: the exact error of the rounded sum
+    return _outward(total, (a - (total - b_virtual)) + (b - b_virtual), up)
 
 
-def _mul(a: float, b: float) -> float:
+def _mul(a: float, b: float, up: bool) -> float:
+    """a * b for bounds with 0 * inf = 0 (elements are finite), rounded up or down."""
+    a, b = float(a), float(b)   # counts arrive as ints
     if a == 0 or b == 0:
         return 0.0
-    return a * b
+    product = a * b
+    if math.isinf(product):
+        return product if math.isinf(a) or math.isinf(b) else _overflowed(product, up)
+    if a.is_integer() and b.is_integer() and abs(product) < 2.0 ** 53:
+        return product                                      # exact: an integer float64 holds
+    return _outward(product, _sign(Fraction(a) * Fraction(b), product), up)
+
+
+def _inverse(x: float, up: bool) -> float:
+    """1 / x for a nonzero (possibly infinite) bound, rounded up or down."""
+    if math.isinf(x):
+        return 0.0
+    result = 1.0 / x
+    if math.isinf(result):
+        return _overflowed(result, up)
+    if math.frexp(x)[0] in (0.5, -0.5) and result != 0 and abs(result) >= sys.float_info.min:
+        return result                                       # exact: the inverse of a power of two
+    return _outward(result, _sign(1 / Fraction(x), result), up)
 
 
 def format_bound(value: float) -> str:

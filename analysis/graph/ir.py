@@ -91,7 +91,16 @@ class Graph:
                 if ref.node in consumers:
                     consumers[ref.node].append(node.name)
         self._consumers = MappingProxyType({k: tuple(v) for k, v in consumers.items()})
-        self.functions = MappingProxyType(dict(functions or {}))
+        self.functions = MappingProxyType(dict(functions or {}))   # name -> FunctionDef message
+        self._function_graphs: dict[str, Any] = {}
+
+    def function(self, name: str):
+        """The library function `name` as a `FunctionGraph` (built once), or None when absent."""
+        if name not in self._function_graphs:
+            from nanscope.analysis.graph.functions import function_graph
+            definition = self.functions.get(name)
+            self._function_graphs[name] = function_graph(definition) if definition is not None else None
+        return self._function_graphs[name]
 
     def __len__(self) -> int:
         return len(self._order)

@@ -104,3 +104,27 @@ def test_v1_while_loop_reaches_a_fixpoint():
     # x stays in [1, 2] (x * 0.5 + 1 maps [1, 2] into [1.5, 2]); the loop's join covers it.
     assert result["log"] == "safe"
     assert result["log_shifted"] == "unsafe"
+
+
+def test_functional_while_and_if_bodies_are_analysed():
+    def program():
+        x = v1.placeholder(tf.float32, [], name="x")
+        i0 = tf.constant(0)
+        _, y = tf.while_loop(lambda i, x: i < 10, lambda i, x: (i + 1, x * 0.5 + 1.0), [i0, x])
+        tf.math.log(y, name="log_after_loop")
+        tf.cond(x > 0, lambda: tf.exp(x), lambda: tf.math.log(x))
+    graph = build(program)
+    assert {"StatelessWhile", "StatelessIf"} <= {n.op for n in graph}
+    else_log = f"cond/{_branch(graph, 'else_branch')}/Log"
+    then_exp = f"cond/{_branch(graph, 'then_branch')}/Exp"
+    result = verdicts(graph, {"x": (1.0, 2.0)})
+    assert result["log_after_loop"] == "safe"
+    # With x > 0 the condition is decided: the false branch (and its log) is dead code.
+    assert result[then_exp] == "safe" and else_log not in result
+    result = verdicts(graph, {"x": (-1.0, 2.0)})
+    assert result["log_after_loop"] == "unsafe" and result[else_log] == "unsafe" and result[then_exp] == "safe"
+
+
+def _branch(graph, attr):
+    cond = next(n for n in graph if n.op == "StatelessIf")
+    return cond.attr(attr).name
