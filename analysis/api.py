@@ -32,9 +32,13 @@ class CheckOptions:
     interpreter: str | None = None        # Python that traces scripts; default: this one
     trace_timeout: float = 120.0
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    weight_range: tuple[float, float] | None = None   # None: trained weights are unbounded
 
     def assumptions(self) -> Assumptions:
-        return Assumptions(ranges={name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()})
+        ranges = {name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()}
+        if self.weight_range is None:
+            return Assumptions(ranges=ranges)
+        return Assumptions(ranges=ranges, weight_range=Interval(*map(float, self.weight_range)))
 
 
 def check_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", type=Path, help="Python scripts (traced) or .pb/.pbtxt graph files")
     check.add_argument("--range", dest="ranges", action="append", default=[], metavar="NAME=LO:HI",
                        help="range of a graph input or variable (repeatable); -inf and inf allowed")
+    check.add_argument("--weight-range", metavar="LO:HI", help="range assumed for every trained float weight "
+                       "without its own --range (default: unbounded; the DEBAR paper assumed -1:1)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--show-safe", action="store_true", help="also list the ops proven safe (text format)")
     check.add_argument("--timeout", type=float, default=120.0, help="seconds a script may run while tracing")
@@ -95,8 +97,9 @@ def run_check(args: argparse.Namespace) -> int:
         raise UsageError("--block-limit must be at least 1")
     analysis = AnalysisOptions(tensor=args.tensor, relations=args.relations == "affine", split=not args.no_split,
                                block_limit=args.block_limit)
+    weight_range = parse_range(f"weights={args.weight_range}")[1] if args.weight_range else None
     options = CheckOptions(ranges=ranges, project_root=args.project_root, interpreter=args.interpreter,
-                           trace_timeout=args.timeout, analysis=analysis)
+                           trace_timeout=args.timeout, analysis=analysis, weight_range=weight_range)
     reports = [check_file(path, options) for path in args.paths]
     if args.format == "json":
         print(json.dumps(to_json(reports), indent=2))

@@ -21,7 +21,9 @@ Outputs = Union[AbstractTensor, Sequence[AbstractTensor]]
 class Assumptions:
     """Ranges the analysis assumes for values it cannot see: graph inputs and trained weights."""
     ranges: Mapping[str, Interval] = field(default_factory=dict)   # by placeholder / variable name
-    weight_range: Interval = Interval(-1.0, 1.0)                    # default for float variables
+    # Trainable float weights: unbounded by default, because training moves them; the DEBAR paper's
+    # assumption of [-1, 1] is available as a setting (`--weight-range -1:1`).
+    weight_range: Interval = Interval.top()
 
     def for_input(self, name: str, dtype: DType) -> tuple[Interval, str]:
         """(range, where it comes from) for a placeholder."""
@@ -33,6 +35,8 @@ class Assumptions:
         if name in self.ranges:
             return self.ranges[name], "given range"
         if dtype.is_float:
+            if not self.weight_range.is_bounded:
+                return self.weight_range, "trained weight, unbounded (training moves it)"
             return self.weight_range, f"weights assumed in {self.weight_range}"
         return Interval.of_dtype(dtype), f"any {dtype.name} value"
 
