@@ -67,24 +67,40 @@ class AffineForm:
                 return atom
         return None
 
-    # -- arithmetic (exact in reals; callers add rounding error with `with_error`) ---------------------
+    # -- arithmetic (exact in reals; callers add the op's rounding error with `with_error`) ------------
+    # Coefficients are float64: when combining them rounds, the rounding times the atom's magnitude is
+    # added to `err`, so a form never claims more than the exact real relation.
     def __add__(self, other: AffineForm) -> AffineForm | None:
         terms = dict(self.terms)
+        err = self.err + other.err
         for atom, coef in other.terms.items():
-            total = terms.get(atom, 0.0) + coef
+            old = terms.get(atom, 0.0)
+            total = old + coef
+            err += _times(_sum_rounding(old, coef, total), _magnitude(atom.range))
             if total == 0.0:
                 terms.pop(atom, None)
             else:
                 terms[atom] = total
         if len(terms) > MAX_ATOMS:
             return None
-        return AffineForm(terms, self.const + other.const, self.err + other.err)
+        const = self.const + other.const
+        err += _sum_rounding(self.const, other.const, const)
+        return AffineForm(terms, const, err)
 
     def scale(self, factor: float) -> AffineForm:
         if factor == 0:
             return AffineForm({}, 0.0, 0.0)
-        return AffineForm({a: c * factor for a, c in self.terms.items()}, self.const * factor,
-                          self.err * abs(factor))
+        err = self.err * abs(factor) * (1 + _F64_UNIT) if self.err else 0.0
+        terms = {}
+        for atom, coef in self.terms.items():
+            product = coef * factor
+            if not _product_exact(coef, factor, product):
+                err += _times(abs(product) * _F64_UNIT, _magnitude(atom.range))
+            terms[atom] = product
+        const = self.const * factor
+        if not _product_exact(self.const, factor, const):
+            err += abs(const) * _F64_UNIT
+        return AffineForm(terms, const, err)
 
     def __neg__(self) -> AffineForm:
         return AffineForm({a: -c for a, c in self.terms.items()}, -self.const, self.err)
@@ -105,8 +121,10 @@ class AffineForm:
         plain = _sum(self.terms, self.const, self.err)
         if not any(a.relu_of is not None for a in self.terms):
             return plain
-        substituted = _sum(*_substitute_relus(self))
-        return plain.meet(substituted) or plain
+        substituted = _substitute_relus(self)
+        if substituted is None:
+            return plain
+        return plain.meet(_sum(substituted.terms, substituted.const, substituted.err)) or plain
 
 
 _F64_UNIT = 2.0 ** -53
@@ -133,29 +151,65 @@ def _sum(terms: Mapping[Atom, float], const: float, err: float) -> Interval:
         return Interval.top()
     slack = err + (2 * len(terms) + 2) * _F64_UNIT * magnitude if magnitude < INF else err
     lo, hi = lo - slack, hi + slack
-    if lo_nonneg:
+    # Sign of an exact relation: only when no rounding error is involved (err == 0).
+    if lo_nonneg and err == 0:
         lo = max(lo, 0.0)
-    if hi_nonpos:
+    if hi_nonpos and err == 0:
         hi = min(hi, 0.0)
     return Interval(lo, hi)
 
 
-def _substitute_relus(form: AffineForm) -> tuple[dict[Atom, float], float, float]:
-    """The terms, constant and error of `form` with every relu(B) replaced by B + relu(-B)."""
-    terms: dict[Atom, float] = {}
-    const, err = form.const, form.err
+def _times(error: float, magnitude: float) -> float:
+    """error * magnitude, where no error contributes nothing even for an unbounded magnitude."""
+    return 0.0 if error == 0 else error * magnitude
+
+
+def _magnitude(r: Interval) -> float:
+    return max(abs(r.lo), abs(r.hi))
+
+
+def _sum_rounding(a: float, b: float, total: float) -> float:
+    """The exact rounding error of total = fl(a + b) (Fast2Sum), as an absolute value."""
+    if total != total or abs(total) == INF:
+        return 0.0 if total == a + b and (abs(a) == INF or abs(b) == INF) else INF
+    big, small = (a, b) if abs(a) >= abs(b) else (b, a)
+    return abs(small - (total - big))
+
+
+_SPLITTER = 134217729.0  # 2^27 + 1, Veltkamp's constant for float64
+
+
+def _product_exact(a: float, b: float, product: float) -> bool:
+    """Whether fl(a * b) == a * b exactly (Dekker's TwoProduct error is zero)."""
+    if a == 0 or b == 0 or product != product or abs(product) == INF or abs(a) > 1e300 or abs(b) > 1e300:
+        return a == 0 or b == 0
+    def split(x):
+        t = _SPLITTER * x
+        hi = t - (t - x)
+        return hi, x - hi
+    a_hi, a_lo = split(a)
+    b_hi, b_lo = split(b)
+    error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return error == 0
+
+
+def _substitute_relus(form: AffineForm) -> AffineForm | None:
+    """`form` with every relu(B) replaced by B + relu(-B) (None if it grows beyond MAX_ATOMS).
+
+    Built with the form arithmetic, so coefficient rounding is accounted for in `err`."""
+    total: AffineForm | None = AffineForm({}, form.const, form.err)
     for atom, coef in form.terms.items():
         if atom.relu_of is None:
-            terms[atom] = terms.get(atom, 0.0) + coef
-            continue
-        base = atom.relu_of
-        negative_part = negated_relu_atom(atom)
-        terms[negative_part] = terms.get(negative_part, 0.0) + coef
-        for inner, inner_coef in base.terms.items():
-            terms[inner] = terms.get(inner, 0.0) + coef * inner_coef
-        const += coef * base.const
-        err += abs(coef) * base.err
-    return {a: c for a, c in terms.items() if c != 0.0}, const, err
+            piece = AffineForm({atom: coef})
+        else:
+            expansion = atom.relu_of + AffineForm.of_atom(negated_relu_atom(atom))
+            if expansion is None:
+                return None
+            piece = expansion.scale(coef)
+        total = total + piece
+        if total is None:
+            return None
+    return total
 
 
 def negated_relu_atom(relu_atom: Atom) -> Atom:
@@ -173,7 +227,8 @@ def relu_form(base: AffineForm, base_range: Interval) -> AffineForm:
         return base
     canonical, sign = _canonical(base)
     canonical_range = base_range if sign > 0 else -base_range
-    relu_atom = Atom(("relu",) + canonical.key, Interval(max(0.0, canonical_range.lo), max(0.0, canonical_range.hi)),
+    # err is part of the key: relus of values that differ by rounding are different atoms.
+    relu_atom = Atom(("relu", canonical.err) + canonical.key, Interval(max(0.0, canonical_range.lo), max(0.0, canonical_range.hi)),
                      relu_of=AffineForm(canonical.terms, canonical.const, canonical.err))
     form = AffineForm.of_atom(relu_atom)
     if sign > 0:
