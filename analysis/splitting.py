@@ -65,7 +65,11 @@ def _split_value(interpreter, env, graph, order, ref: TensorRef, target: TensorR
             continue  # this half is empty
         case = Environment(graph, values=dict(env.values))
         case.values[ref] = restricted
-        interpreter.evaluate(case, nodes, overrides={ref: restricted})
+        recording, interpreter.record = interpreter.record, False   # case runs add no function bodies
+        try:
+            interpreter.evaluate(case, nodes, overrides={ref: restricted})
+        finally:
+            interpreter.record = recording
         reached = case.value(target).interval
         joined = reached if joined is None else joined.join(reached)
     return joined
