@@ -1,18 +1,21 @@
 """The engine's facade: check a Python script or a saved graph and get a `Report`.
 
 The CLI and the language server call only this module. `check_file` never raises for problems in the
-user's code or files; those become `Report.errors`.
+user's code or files; those become `Report.errors`. Findings silenced by a `# nanscope: ignore[CODE]`
+comment are dropped here and counted in `Report.suppressed`. `check_file_with_fixes` also computes the
+verified quick fixes of every finding (see `nanscope.analysis.fixes`).
 """
 from __future__ import annotations
 
 import sys
 import time
+import tokenize
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-from nanscope.analysis.checks import CheckResult, run_checks
+from nanscope.analysis.checks import CheckResult, comments_by_line, is_suppressed, run_checks
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.graph import Graph, GraphLoadError, load_graph_file
 from nanscope.analysis.graph.ir import TensorRef
@@ -20,6 +23,9 @@ from nanscope.analysis.interpreter import Environment, Interpreter
 from nanscope.analysis.report import Assumption, Finding, Location, OpInfo, ProvenSafe, Report, Stats
 from nanscope.analysis.splitting import split_and_recheck
 from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
+
+if TYPE_CHECKING:
+    from nanscope.analysis.fixes import Fix
 
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 SEVERITY = "warning"
@@ -33,6 +39,9 @@ class CheckOptions:
     trace_timeout: float = 120.0
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     weight_range: tuple[float, float] | None = None   # None: trained weights are unbounded
+    # The epsilon quick fixes add or clip with: one value for every dtype, or dtype name -> value;
+    # None: a default per dtype (nanscope.analysis.fixes.numbers.DEFAULT_EPS).
+    eps: float | Mapping[str, float] | None = None
 
     def assumptions(self) -> Assumptions:
         ranges = {name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()}
@@ -46,6 +55,16 @@ def check_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
     if path.suffix in GRAPH_SUFFIXES:
         return check_graph_file(path, options)
     return check_script(path, options)
+
+
+def check_file_with_fixes(path: Path, options: CheckOptions = CheckOptions()
+                          ) -> tuple[Report, dict[Finding, list[Fix]]]:
+    """`check_file`, plus for every finding its quick fixes, each re-checked on the rewritten graph (proven
+    fixes first; the preferred one is marked)."""
+    from nanscope.analysis.fixes import fixes_for_report
+
+    report = check_file(path, options)
+    return report, fixes_for_report(report)
 
 
 def check_graph_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
@@ -85,9 +104,9 @@ def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, location
     results = run_checks(graph, env)
     if options.analysis.split:
         results = split_and_recheck(interpreter, env, results)
-    report = Report(source=source)
+    report = Report(source=source, graph=graph, locations=dict(locations), options=options)
     sources = _SourceAssumptions(graph, env, interpreter.context.assumptions, locations)
-    report.findings = _findings(results, locations, sources)
+    report.findings, report.suppressed = _unsuppressed(_findings(results, locations, sources))
     report.proven_safe = [ProvenSafe(r.name, r.node.op, _location_of(r, locations),
                                      (r.input_range.lo, r.input_range.hi), r.split_on)
                           for r in results if not r.unsafe]
@@ -111,6 +130,31 @@ def _location_of(result: CheckResult, locations: Mapping[str, Location]) -> Loca
         if found is not None:
             return found
     return locations.get(result.name) or locations.get(result.node.name)
+
+
+def _unsuppressed(findings: list[Finding]) -> tuple[list[Finding], int]:
+    """The findings not silenced by a `# nanscope: ignore[...]` comment on a line of their expression, and
+    how many were silenced."""
+    comments: dict[Path, Mapping[int, str]] = {}
+    kept = []
+    for finding in findings:
+        location = finding.location
+        if location is not None:
+            path = Path(location.path)
+            if path not in comments:
+                comments[path] = _comments_of(path)
+            if is_suppressed(finding.code, location.span.line, location.span.end_line, comments[path]):
+                continue
+        kept.append(finding)
+    return kept, len(findings) - len(kept)
+
+
+def _comments_of(path: Path) -> Mapping[int, str]:
+    try:
+        with tokenize.open(path) as handle:     # honours the coding cookie, like the source mapper
+            return comments_by_line(handle.read())
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
 
 
 SOURCE_OPS = {"Placeholder": "input", "PlaceholderWithDefault": "input", "VariableV2": "weight",

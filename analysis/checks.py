@@ -3,12 +3,17 @@
 Each `UnsafeOpSpec` names the op types it covers, the input it inspects, a stable rule code and the danger
 zone as a predicate over the input interval and dtype (thresholds come from the dtype, never a fixed type).
 Every op a spec covers is either reported (its input range reaches the danger zone) or proven safe.
+
+It also owns the suppression comments: a finding whose source line carries `# nanscope: ignore[NS101]`
+(or a bare `# nanscope: ignore`, for every code) is silenced (the facade drops it and counts it).
 """
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from nanscope.analysis.domain.dtypes import DType
 from nanscope.analysis.domain.interval import Interval, format_bound
@@ -125,4 +130,48 @@ def _check_nodes(graph: Graph, env: Environment, prefix: str) -> list[CheckResul
     return results
 
 
-__all__ = ["SPECS", "SPEC_BY_CODE", "CheckResult", "UnsafeOpSpec", "format_bound", "forward_op_of", "run_checks"]
+# -- suppression comments --------------------------------------------------------------------------------
+
+IGNORE_DIRECTIVE = re.compile(r"#\s*nanscope:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+ALL_CODES = frozenset({"*"})   # what a bare `# nanscope: ignore` silences
+
+
+def ignored_codes(comment: str) -> frozenset[str]:
+    """The rule codes a comment silences: `ALL_CODES` for a bare `# nanscope: ignore`, the listed codes for
+    `# nanscope: ignore[NS101, NS105]`, and nothing for any other comment."""
+    codes: set[str] = set()
+    for match in IGNORE_DIRECTIVE.finditer(comment):
+        listed = match.group("codes")
+        if listed is None:
+            return ALL_CODES
+        codes.update(code.strip().upper() for code in listed.split(",") if code.strip())
+    return frozenset(codes)
+
+
+def comments_by_line(text: str) -> dict[int, str]:
+    """Line number (1-based) -> text of the comment on that line, for real comments only (a `#` inside a
+    string does not count). A file that does not tokenize keeps the comments read before the error."""
+    comments: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return comments
+
+
+def is_suppressed(code: str, first_line: int, last_line: int, comments: Mapping[int, str]) -> bool:
+    """Whether a comment on any line from `first_line` to `last_line` (the reported expression) silences
+    `code`."""
+    for line in range(first_line, last_line + 1):
+        comment = comments.get(line)
+        if comment is not None:
+            codes = ignored_codes(comment)
+            if "*" in codes or code.upper() in codes:
+                return True
+    return False
+
+
+__all__ = ["ALL_CODES", "IGNORE_DIRECTIVE", "SPECS", "SPEC_BY_CODE", "CheckResult", "UnsafeOpSpec",
+           "comments_by_line", "format_bound", "forward_op_of", "ignored_codes", "is_suppressed", "run_checks"]

@@ -1,23 +1,35 @@
-"""The `nanscope` command line: `check` files and print findings as text or JSON; `trace` a script to a
-graph file.
+"""The `nanscope` command line: `check` files, folders or the whole project and print findings (text, JSON,
+SARIF or GitHub annotations); `trace` a script to a graph file.
 
-Exit codes: 0 no findings, 1 findings, 2 usage error or a file that could not be analysed at all.
+This module parses arguments and dispatches: configuration, discovery and parallel checking live in
+`nanscope.analysis.project`, the output formats in `nanscope.analysis.output`, quick fixes in
+`nanscope.analysis.fixes`.
+
+Exit codes: 0 no findings, 1 findings (0 with --exit-zero), 2 usage, configuration or internal error, or a
+file that could not be analysed at all.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import io
 import math
 import sys
+import time
+import tokenize
+import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-from nanscope.analysis.api import GRAPH_SUFFIXES, CheckOptions, check_file
-from nanscope.analysis.report import Finding, Report
-from nanscope.analysis.transformers.registry import TENSOR_MODES, AnalysisOptions
+from nanscope.analysis import output, project
+from nanscope.analysis.api import GRAPH_SUFFIXES, CheckOptions
+from nanscope.analysis.output.common import display_path
+from nanscope.analysis.output.json import JSON_VERSION  # noqa: F401  (re-exported: part of the contract)
+from nanscope.analysis.output.progress import Progress
+from nanscope.analysis.report import Report
+from nanscope.analysis.transformers.registry import TENSOR_MODES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-JSON_VERSION = 1
 
 
 class UsageError(Exception):
@@ -43,26 +55,59 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nanscope", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="find ops that may produce NaN or Inf")
-    check.add_argument("paths", nargs="+", type=Path, help="Python scripts (traced) or .pb/.pbtxt graph files")
+    # Defaults are None: a flag that is not given leaves the value of [tool.nanscope] (or the default).
+    check.add_argument("paths", nargs="*", type=Path, help="Python scripts (traced), .pb/.pbtxt graph files or "
+                       "folders (searched); none: the project's entry points, else its model files")
     check.add_argument("--range", dest="ranges", action="append", default=[], metavar="NAME=LO:HI",
                        help="range of a graph input or variable (repeatable); -inf and inf allowed")
     check.add_argument("--weight-range", metavar="LO:HI", help="range assumed for every trained float weight "
                        "without its own --range (default: unbounded; the DEBAR paper assumed -1:1)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--show-safe", action="store_true", help="also list the ops proven safe (text format)")
-    check.add_argument("--timeout", type=float, default=120.0, help="seconds a script may run while tracing")
+    check.add_argument("--format", choices=output.FORMATS, help="output format (default: text)")
+    check.add_argument("--output-file", type=Path, metavar="FILE", help="write the output to FILE instead of "
+                       "standard output")
+    check.add_argument("--statistics", action="store_true", default=None, help="also print the findings per "
+                       "rule code and a summary: unsafe ops, warnings, proven safe, time")
+    check.add_argument("--show-safe", action="store_true", default=None,
+                       help="also list the ops proven safe (text format)")
+    check.add_argument("--select", action="append", metavar="CODES", help="report only these rule codes or "
+                       "prefixes, comma-separated (NS101,NS105 or NS1)")
+    check.add_argument("--ignore", action="append", metavar="CODES", help="do not report these rule codes or "
+                       "prefixes, comma-separated")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="skip files and folders matching "
+                       "GLOB (repeatable; replaces the configured list)")
+    check.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                       help="skip files that .gitignore ignores when searching folders (default: yes)")
+    check.add_argument("-j", "--jobs", type=int, metavar="N", help="check up to N files at once "
+                       "(default 0: the number of cores)")
+    check.add_argument("--exit-zero", action="store_true", default=None,
+                       help="exit with 0 even when there are findings (errors still exit with 2)")
+    check.add_argument("--config", type=Path, metavar="FILE", help="read [tool.nanscope] from FILE instead of "
+                       "the nearest pyproject.toml")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text output (auto: on a terminal, honouring NO_COLOR and FORCE_COLOR)")
+    check.add_argument("--rules-url", metavar="URL", help="base URL of the rule pages for SARIF helpUri "
+                       "(default: docs/rules/ in the repository)")
+    check.add_argument("-v", "--verbose", action="store_true", help="list every file skipped while searching")
+    check.add_argument("--timeout", type=float, help="seconds a script may run while tracing (default: 120)")
     check.add_argument("--interpreter", help="Python that runs the traced scripts (default: this one)")
-    check.add_argument("--tensor", choices=TENSOR_MODES, default="partition",
-                       help="tensor abstraction: partition (split points from ops), smash (one interval per "
-                       "tensor) or expand (one interval per element)")
-    check.add_argument("--relations", choices=("affine", "none"), default="affine",
+    check.add_argument("--tensor", choices=TENSOR_MODES,
+                       help="tensor abstraction: partition (split points from ops; default), smash (one interval "
+                       "per tensor) or expand (one interval per element)")
+    check.add_argument("--relations", choices=project.RELATIONS,
                        help="track affine equality relations between tensors (default) or intervals only")
-    check.add_argument("--no-split", action="store_true", help="do not re-check unsafe ops by splitting "
-                       "a value's range at 0")
-    check.add_argument("--block-limit", type=int, default=AnalysisOptions.block_limit,
-                       help="partition mode: tensors with more blocks are smashed")
+    check.add_argument("--split", action=argparse.BooleanOptionalAction, default=None, help="re-check unsafe "
+                       "ops by splitting a value's range at 0 (default: yes)")
+    check.add_argument("--block-limit", type=int, help="partition mode: tensors with more blocks are smashed "
+                       "(default: 64)")
     check.add_argument("--project-root", type=Path, help="folder whose files findings point into "
                        "(default: each script's folder)")
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true", help="apply the preferred proven fix of every finding "
+                        "to the source files, in place")
+    fixing.add_argument("--diff", action="store_true", help="print the preferred proven fixes as a unified "
+                        "diff; change nothing")
+    check.add_argument("--eps", type=float, help="epsilon that fixes add or clip with (default: per dtype, "
+                       "1e-7 for float32)")
     trace = commands.add_parser("trace", help="trace a script and save its graph as .pb or .pbtxt")
     trace.add_argument("script", type=Path)
     trace.add_argument("-o", "--output", type=Path, required=True, help="graph file to write (.pb or .pbtxt)")
@@ -81,33 +126,144 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "trace":
             return run_trace(args)
         return run_check(args)
-    except UsageError as error:
+    except (UsageError, project.ProjectError) as error:
         print(f"nanscope: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except Exception:  # noqa: BLE001 - a bug of nanscope must exit with 2, not with 1 ("findings")
+        traceback.print_exc()
+        print("nanscope: internal error (the traceback above); please report it", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def check_settings(args: argparse.Namespace) -> project.Settings:
+    """[tool.nanscope] of the nearest pyproject.toml (or --config), overridden by the flags given."""
+    cli: dict[str, Any] = {
+        "paths": tuple(args.paths) or None,
+        "ranges": dict(parse_range(text) for text in args.ranges),
+        "weight_range": parse_range(f"weights={args.weight_range}")[1] if args.weight_range else None,
+        "select": project.parse_codes(args.select, "--select") if args.select else None,
+        "ignore": project.parse_codes(args.ignore, "--ignore") if args.ignore else None,
+        "exclude": tuple(args.exclude) if args.exclude else None,
+        "respect_gitignore": args.respect_gitignore,
+        "format": args.format, "jobs": args.jobs, "timeout": args.timeout, "interpreter": args.interpreter,
+        "tensor": args.tensor, "relations": args.relations, "split": args.split, "block_limit": args.block_limit,
+        "show_safe": args.show_safe, "statistics": args.statistics, "exit_zero": args.exit_zero,
+        "eps": args.eps, "project_root": args.project_root, "rules_url": args.rules_url,
+    }
+    if args.block_limit is not None and args.block_limit < 1:
+        raise UsageError("--block-limit must be at least 1")
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError("--jobs must be 0 (the number of cores) or more")
+    if args.timeout is not None and not (args.timeout > 0 and not math.isinf(args.timeout)):
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.eps is not None and not (args.eps > 0 and not math.isinf(args.eps)):
+        raise UsageError("--eps must be a positive number")
+    if args.output_file is not None and not args.output_file.absolute().parent.is_dir():
+        raise UsageError(f"--output-file {args.output_file}: no such folder")
+    return project.merge_settings(project.load_config(config_file=args.config), cli)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    ranges = dict(parse_range(text) for text in args.ranges)
+    started = time.perf_counter()
+    settings = check_settings(args)
+    options = settings.check_options()
+    if args.fix or args.diff:
+        if settings.format != "text":
+            raise UsageError(f"--fix and --diff print text; they cannot be combined with --format {settings.format}")
+        targets, _ = project.discover(settings)
+        args.paths = [target.path for target in targets]
+        args.show_safe = settings.show_safe
+        return run_fixes(args, options)
+    targets, skipped = project.discover(settings)
+    if not targets and not skipped:
+        print("nanscope: warning: no model files found to check", file=sys.stderr)
+    with Progress(len(targets), sys.stderr) as progress:
+        reports = project.check_targets(targets, options, settings.workers,
+                                        on_done=lambda target, _: progress.advance(display_path(target.path)))
+    reports, unbuilt = project.split_unbuilt(targets, reports)
+    reports = project.filter_findings(reports, settings.select, settings.ignore)
+    run = output.Run(reports, root=settings.project_root or settings.root, skipped=skipped + unbuilt,
+                     seconds=time.perf_counter() - started, jobs=min(settings.workers, max(len(targets), 1)),
+                     rules_url=settings.rules_url)
+    fixes = output.sarif.engine_fixes() if settings.format == "sarif" else None
+    color = {"always": True, "never": False}.get(args.color)
+    with _output_stream(args.output_file) as out:
+        output.write(settings.format, run, out, sys.stderr, show_safe=settings.show_safe,
+                     statistics=settings.statistics, color=color, fixes=fixes, verbose=args.verbose)
+    return project.exit_status(reports, exit_zero=settings.exit_zero)
+
+
+@contextlib.contextmanager
+def _output_stream(path: Path | None):
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"--output-file {path}: {error.strerror or error}") from None
+    with handle:
+        yield handle
+
+
+def run_fixes(args: argparse.Namespace, options: CheckOptions) -> int:
+    """--fix: apply the preferred proven fixes in place and print what was found and fixed; --diff: print
+    the same changes as a unified diff on stdout (the findings go to stderr) and change nothing."""
+    from nanscope.analysis.api import check_file_with_fixes
+    from nanscope.analysis.fixes import select_fixes
+
+    reports, chosen = [], []
     for path in args.paths:
-        if not path.exists():
-            raise UsageError(f"{path}: no such file")
-        if path.suffix not in GRAPH_SUFFIXES + (".py",):
-            raise UsageError(f"{path}: expected a .py script or a .pb/.pbtxt graph file")
-    if args.block_limit < 1:
-        raise UsageError("--block-limit must be at least 1")
-    analysis = AnalysisOptions(tensor=args.tensor, relations=args.relations == "affine", split=not args.no_split,
-                               block_limit=args.block_limit)
-    weight_range = parse_range(f"weights={args.weight_range}")[1] if args.weight_range else None
-    options = CheckOptions(ranges=ranges, project_root=args.project_root, interpreter=args.interpreter,
-                           trace_timeout=args.timeout, analysis=analysis, weight_range=weight_range)
-    reports = [check_file(path, options) for path in args.paths]
-    if args.format == "json":
-        print(json.dumps(to_json(reports), indent=2))
+        report, fixes = check_file_with_fixes(path, options)
+        reports.append(report)
+        chosen.extend(select_fixes(fixes))
+    if args.diff:
+        with contextlib.redirect_stdout(sys.stderr):
+            print_text(reports)
     else:
         print_text(reports, show_safe=args.show_safe)
-    if any(r.errors and r.stats.ops == 0 for r in reports):
+    by_file: dict[Path, list] = {}
+    for fix in chosen:
+        by_file.setdefault(Path(fix.path), []).append(fix)
+    failed = False
+    fixed: set[tuple[Path, str]] = set()
+    for path, fixes in by_file.items():
+        if _apply_to_file(path, fixes, write=args.fix):
+            fixed.update((Path(fix.path), fix.op_name) for fix in fixes)
+        else:
+            failed = True
+    found = sum(len(r.findings) for r in reports)
+    verb = "fixed" if args.fix else "would fix"
+    print(f"nanscope: {verb} {len(fixed)} of {found} finding{'s' if found != 1 else ''}",
+          file=sys.stderr if args.diff else sys.stdout)
+    if failed or any(r.errors and r.stats.ops == 0 for r in reports):
         return EXIT_ERROR
-    return EXIT_FINDINGS if any(r.findings for r in reports) else EXIT_CLEAN
+    remaining = found - len(fixed) if args.fix else found
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
+
+
+def _apply_to_file(path: Path, fixes: list, write: bool) -> bool:
+    """Apply the edits of `fixes` to one file (keeping its encoding and line breaks), or print them as a
+    diff. False when the file cannot be read or written or the edits do not apply."""
+    from nanscope.analysis.fixes import EditConflict, apply_edits, unified_diff
+
+    try:
+        raw = path.read_bytes()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        old = raw.decode(encoding)
+        new = apply_edits(old, [edit for fix in fixes for edit in fix.edits])
+        if write:
+            path.write_bytes(new.encode(encoding))
+        else:
+            sys.stdout.write(unified_diff(_display_path(path), old, new))
+    except (OSError, SyntaxError, UnicodeError, EditConflict) as error:
+        print(f"{_display_path(path)}: error: cannot apply fixes: {error}", file=sys.stderr)
+        return False
+    if write:
+        for fix in fixes:
+            span = fix.edits[0].span
+            print(f"{_display_path(path)}:{span.line}:{span.column + 1}: fixed {fix.code}: {fix.title}")
+    return True
 
 
 def run_trace(args: argparse.Namespace) -> int:
@@ -129,88 +285,21 @@ def run_trace(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-# -- output -------------------------------------------------------------------------------------------
+# -- output (kept for callers of these names; the formats live in nanscope.analysis.output) ------------
 
 def _display_path(path: Path) -> str:
     """Relative to the working directory when the file lies below it, else absolute."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _bound(value: float) -> float | str:
-    """JSON has no infinity: unbounded sides are the strings "-inf" and "inf"."""
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
-
-
-def _finding_json(report: Report, finding: Finding) -> dict:
-    location = finding.location
-    span = location.span if location else None
-    return {
-        "path": _display_path(location.path if location else report.source),
-        "line": span.line if span else None,
-        "column": span.column + 1 if span else None,
-        "end_line": span.end_line if span else None,
-        "end_column": span.end_column + 1 if span else None,
-        "code": finding.code,
-        "severity": finding.severity,
-        "message": finding.message,
-        "op_name": finding.op_name,
-        "op_type": finding.op_type,
-        "input_range": [_bound(finding.input_range[0]), _bound(finding.input_range[1])],
-        "gradient_of": finding.gradient_of,
-        "assumptions": [{"name": a.name, "kind": a.kind, "range": [_bound(a.range[0]), _bound(a.range[1])],
-                         "origin": a.origin,
-                         "path": _display_path(a.location.path) if a.location else None,
-                         "line": a.location.span.line if a.location else None} for a in finding.assumptions],
-    }
+    return display_path(path)
 
 
 def to_json(reports: Sequence[Report]) -> dict:
-    return {
-        "version": JSON_VERSION,
-        "findings": [_finding_json(r, f) for r in reports for f in r.findings],
-        "proven_safe": [{"op_name": s.op_name, "op_type": s.op_type,
-                         "path": _display_path(s.location.path if s.location else r.source),
-                         "line": s.location.span.line if s.location else None}
-                        for r in reports for s in r.proven_safe],
-        "stats": {"ops": sum(r.stats.ops for r in reports),
-                  "unsafe_ops": sum(r.stats.unsafe_ops for r in reports),
-                  "seconds": round(sum(r.stats.seconds for r in reports), 3),
-                  "unsupported_ops": sorted({op for r in reports for op in r.unsupported_ops})},
-        "errors": [f"{_display_path(r.source)}: {e}" for r in reports for e in r.errors],
-        "notes": [f"{_display_path(r.source)}: {n}" for r in reports for n in r.notes],
-    }
+    """The JSON document (contract version 1) for `reports`."""
+    return output.json.to_json(reports)
 
 
 def print_text(reports: Sequence[Report], show_safe: bool = False) -> None:
-    for report in reports:
-        source = _display_path(report.source)
-        for error in report.errors:
-            print(f"{source}: error: {error}", file=sys.stderr)
-        for finding in report.findings:
-            if finding.location:
-                span = finding.location.span
-                where = f"{_display_path(finding.location.path)}:{span.line}:{span.column + 1}"
-            else:
-                where = source
-            print(f"{where}: {finding.code} {finding.message} [op {finding.op_name}]")
-        if show_safe:
-            for safe in report.proven_safe:
-                where = f"{_display_path(safe.location.path)}:{safe.location.span.line}:{safe.location.span.column + 1}" \
-                    if safe.location else source
-                print(f"{where}: proven safe: {safe.op_type} [op {safe.op_name}]")
-        for note in report.notes:
-            print(f"{source}: note: {note}", file=sys.stderr)
-        if report.stats.ops:
-            count = len(report.findings)
-            print(f"{source}: {count} finding{'s' if count != 1 else ''}; {len(report.proven_safe)} of "
-                  f"{report.stats.unsafe_ops} unsafe ops proven safe ({report.stats.ops} ops, "
-                  f"{report.stats.seconds:.2f} s)")
+    """The text format of `reports` on the current standard output (errors and notes on standard error)."""
+    output.text.write(output.Run(list(reports), root=Path.cwd()), sys.stdout, sys.stderr, show_safe=show_safe)
 
 
 if __name__ == "__main__":

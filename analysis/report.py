@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,9 @@ class Report:
     notes: list[str] = field(default_factory=list)    # e.g. the op types without a transformer
     ops: list[OpInfo] = field(default_factory=list)   # inferred ranges of ops that have a source location
     unsupported_ops: list[str] = field(default_factory=list)   # op types without a transformer
+    suppressed: int = 0            # findings silenced by a `# nanscope: ignore[CODE]` comment on their line
+    # What the analysis ran on, for fixes that re-analyse (never serialised): the Graph, op name -> Location,
+    # and the CheckOptions used.
+    graph: Any = field(default=None, repr=False, compare=False)
+    locations: Mapping[str, Location] = field(default_factory=dict, repr=False, compare=False)
+    options: Any = field(default=None, repr=False, compare=False)

@@ -98,13 +98,13 @@ class Interval:
         return Interval(lo, hi)
 
     def reciprocal(self) -> Interval:
-        """1 / x for a divisor interval; unbounded when it contains 0 (the check reports that case)."""
+        """1 / x for a divisor interval; unbounded when it contains 0 (the check reports that case).
+
+        Soundness fix: a divisor that only touches 0 ([0, hi] or [lo, 0]) is unbounded on both sides too,
+        because IEEE division by the zero of the other sign gives the other infinity (1 / -0.0 = -inf), and
+        an interval cannot tell -0.0 from 0.0 (nor a subnormal flushed to a signed zero from either)."""
         if self.lo > 0 or self.hi < 0:
             return Interval(_inverse(self.hi, up=False), _inverse(self.lo, up=True))
-        if self.lo == 0 and self.hi > 0:
-            return Interval(_inverse(self.hi, up=False), INF)
-        if self.hi == 0 and self.lo < 0:
-            return Interval(-INF, _inverse(self.lo, up=True))
         return Interval.top()
 
     def __truediv__(self, other: Interval) -> Interval:

@@ -119,10 +119,17 @@ def div(node, inputs, ctx):
         if node.op == "FloorDiv" and divisor is not None and not (divisor == 0).any() else None
     if exact is not None:
         return exact
-    is_float = node.output_dtype().is_float
+    dtype = node.output_dtype()
+    is_float = dtype.is_float
+    to_integer = {"FloorDiv": math.floor, "TruncateDiv": math.trunc}.get(node.op) if is_float else None
 
     def block(x, y):
         quotient = x.interval / y.interval
+        if to_integer is not None:
+            # soundness fix: float FloorDiv/TruncateDiv round the computed quotient to an integer
+            # (floor(1 / 3) = 0), which lies outside the quotient's bounds; both roundings are monotone
+            q = quotient.to_dtype(dtype, ulps=1)
+            return Interval(*(float(to_integer(v)) if math.isfinite(v) else v for v in (q.lo, q.hi))), None
         c = _point(y.interval)
         if is_float and c and x.form is not None and math.frexp(abs(c))[0] == 0.5:
             return quotient, x.form.scale(1.0 / c)
@@ -167,10 +174,14 @@ def minimum(node, inputs, ctx):
 
 @transformer("ClipByValue")
 def clip_by_value(node, inputs, ctx):
-    """Exact: min(max(t, lo), hi) applied to the bounds."""
+    """Exact: min(max(t, lo), hi) applied to the bounds. When a minimum may exceed a maximum the result
+    depends on the kernel's order (TensorFlow's CPU kernels compute max(min(t, hi), lo)): the join of both
+    orders, which equals either when the ranges of lo and hi are ordered (soundness fix)."""
     def block(t, lo, hi):
         t, lo, hi = t.interval, lo.interval, hi.interval
-        return Interval(min(max(t.lo, lo.lo), hi.lo), min(max(t.hi, lo.hi), hi.hi)), None
+        min_of_max = Interval(min(max(t.lo, lo.lo), hi.lo), min(max(t.hi, lo.hi), hi.hi))
+        max_of_min = Interval(max(min(t.lo, hi.lo), lo.lo), max(min(t.hi, hi.hi), lo.hi))
+        return min_of_max.join(max_of_min), None
     return zip_blocks(node, inputs[:3], ctx.max_blocks, block, ulps=0)
 
 

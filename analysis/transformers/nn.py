@@ -65,7 +65,10 @@ def avg_pool(node, inputs, ctx):
     if window is None:  # no window size recorded: the rounding error cannot be bounded
         return out(node, Interval(-INF, INF))
     err = window * dtype.eps * magnitude
-    return out(node, Interval(x.lo - err, x.hi + err), ulps=1)
+    # soundness fix: the window's sum is computed before the division and may overflow to +-inf
+    hi = INF if window * x.hi > dtype.max else x.hi + err
+    lo = -INF if window * x.lo < -dtype.max else x.lo - err
+    return out(node, Interval(lo, hi), ulps=1)
 
 
 @transformer("Softmax")

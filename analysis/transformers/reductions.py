@@ -36,18 +36,30 @@ def mean(node, inputs, ctx):
     if not dtype.is_float:
         return out(node, x)
     count = reduced_count(node, inputs)
-    if count is None:
-        if x.is_bounded:  # unknown count: the accumulated error is unbounded unless all terms share a sign
-            return out(node, Interval(-INF if x.lo < 0 else 0.0, INF if x.hi > 0 else 0.0))
-        return out(node, x)
+    if count is None:  # unknown count: the accumulated error is unbounded unless all terms share a sign
+        # (soundness fix: this held only for bounded inputs; [-inf, 5] returned [-inf, 5] unwidened)
+        return out(node, Interval(-INF if x.lo < 0 else 0.0, INF if x.hi > 0 else 0.0))
     magnitude = max(abs(x.lo), abs(x.hi))
     err = (count + 1) * dtype.eps * magnitude
-    return out(node, Interval(x.lo - err if x.lo < 0 or x.lo - err >= 0 else 0.0, x.hi + err), ulps=1)
+    lo, hi = x.lo - err if x.lo < 0 or x.lo - err >= 0 else 0.0, x.hi + err
+    # soundness fix: TensorFlow sums before it divides, so the sum may overflow to +-inf (then inf / count)
+    hi = INF if count * x.hi > dtype.max else hi
+    lo = -INF if count * x.lo < -dtype.max else lo
+    return out(node, Interval(lo, hi), ulps=1)
 
 
 @transformer("Max", "Min")
 def max_min(node, inputs, ctx):
-    """Exact: the result is one of the input elements."""
+    """Exact: the result is one of the input elements. Over no elements (a reduced dimension of size 0)
+    it is the reduction's identity: -inf / the lowest integer for Max, +inf / the largest for Min
+    (soundness fix: the input's range was returned)."""
+    if reduced_count(node, inputs) == 0:
+        dtype = node.output_dtype()
+        if node.op == "Max":
+            identity = -INF if dtype.is_float else dtype.lowest
+        else:
+            identity = INF if dtype.is_float else dtype.max
+        return out(node, Interval(identity, identity))
     return out(node, inputs[0].interval)
 
 

@@ -104,19 +104,28 @@ def dynamic_stitch(node, inputs, ctx):
 def range_(node, inputs, ctx):
     """Values between start and limit (exact for known scalar operands)."""
     start, limit, delta = inputs[0], inputs[1], inputs[2]
+    # soundness fix: TensorFlow computes float elements as start + i * delta in the element type, which may
+    # differ from numpy's by a rounding (range(0, 1, 0.1)[9] is 0.90000004 in float32): float bounds are
+    # widened by an ulp and a float value is not kept as exact
+    is_float = node.output_dtype().is_float
+    ulps = 1 if is_float else 0
     if all(x.value is not None for x in (start, limit, delta)):
         try:
             value = np.arange(start.value, limit.value, delta.value)
             if value.size:
-                return out(node, Interval(float(value.min()), float(value.max())),
-                           value=value if value.size <= 4096 else None)
+                keep = value.size <= 4096 and not is_float
+                return out(node, Interval(float(value.min()), float(value.max())), ulps=ulps,
+                           value=value if keep else None)
         except (ValueError, ZeroDivisionError):
             pass
-    return out(node, start.interval.join(limit.interval))
+    return out(node, start.interval.join(limit.interval), ulps=ulps)
 
 
 @transformer("BroadcastGradientArgs")
 def broadcast_gradient_args(node, inputs, ctx):
-    """Two lists of axis indices: each between 0 and the larger rank."""
-    hull = Interval(0.0, max(inputs[0].interval.hi, inputs[1].interval.hi, 0.0))
+    """Two lists of axis indices: each between 0 and the larger rank minus one. (Soundness fix: the bound
+    was the largest dimension, but s0 = [2, 1, 3, 1, 1], s1 = [1] gives the axes 0..4.)"""
+    ranks = [x.shape[0] if x.shape is not None and len(x.shape) == 1 else None for x in inputs[:2]]
+    top = max(ranks) - 1 if None not in ranks else node.output_dtype().max
+    hull = Interval(0.0, max(float(top), 0.0))
     return out(node, hull, index=0), out(node, hull, index=1)
