@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from nanscope.analysis.checks import CheckResult, comments_by_line, is_suppressed, run_checks
 from nanscope.analysis.domain.interval import Interval
+from nanscope.analysis.gcpause import gc_paused
 from nanscope.analysis.graph import Graph, GraphLoadError, load_graph_file
 from nanscope.analysis.graph.ir import TensorRef
 from nanscope.analysis.interpreter import Environment, Interpreter
@@ -26,6 +27,7 @@ from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
 if TYPE_CHECKING:
     from nanscope.analysis.fixes import Fix
+    from nanscope.analysis.tracing.result import TraceResult
 
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 SEVERITY = "warning"
@@ -77,7 +79,6 @@ def check_graph_file(path: Path, options: CheckOptions = CheckOptions()) -> Repo
 
 
 def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
-    from nanscope.analysis.sourcemap import SourceMapper
     from nanscope.analysis.tracing.runner import trace_script
 
     started = time.perf_counter()
@@ -86,6 +87,38 @@ def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
     project_root = (options.project_root or path.parent).resolve()
     trace = trace_script(path, interpreter=options.interpreter or sys.executable, project_root=project_root,
                          timeout=options.trace_timeout)
+    return check_trace(path, trace, options, started=started)
+
+
+def check_entry_point(path: Path, function: str | None, options: CheckOptions = CheckOptions()) -> Report:
+    """Check an entry point of `[tool.nanscope] entry-points`: a script, or `file.py:function`, which
+    imports the file as a module (below the project root, by default the folder it is imported from) and
+    traces what `function()` builds or returns."""
+    from dataclasses import replace
+
+    from nanscope.analysis.tracing.entry_points import import_root
+    from nanscope.analysis.tracing.result import EntryPoint
+    from nanscope.analysis.tracing.runner import trace_entry_point
+
+    if function is None:
+        return check_script(path, options)
+    started = time.perf_counter()
+    path = Path(path).resolve()
+    if not path.is_file():
+        return Report(source=path, errors=[f"{path}: no such file"])
+    project_root = Path(options.project_root or import_root(path)).resolve()
+    trace = trace_entry_point(EntryPoint(path, function), interpreter=options.interpreter or sys.executable,
+                              project_root=project_root, timeout=options.trace_timeout)
+    return check_trace(path, trace, replace(options, project_root=project_root), started=started)
+
+
+def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOptions(), *,
+                started: float | None = None) -> Report:
+    """Map and analyse what tracing `path` produced (the language server traces with its own worker)."""
+    from nanscope.analysis.sourcemap import SourceMapper
+
+    started = time.perf_counter() if started is None else started
+    project_root = (options.project_root or path.parent).resolve()
     errors = [] if trace.error is None else [f"tracing {path.name} {trace.status}: {trace.error}"]
     if trace.graph is None:
         return Report(source=path, errors=errors or [f"tracing {path.name} produced no graph"],
@@ -98,6 +131,12 @@ def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
 
 def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
                   started: float | None = None) -> Report:
+    with gc_paused():
+        return _analyse_graph(graph, source, options, locations=locations, started=started)
+
+
+def _analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
+                   started: float | None = None) -> Report:
     started = time.perf_counter() if started is None else started
     interpreter = Interpreter(graph, options.assumptions(), options.analysis)
     env = interpreter.run()

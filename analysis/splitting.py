@@ -8,7 +8,7 @@ join is a proof. At most a few candidate values are tried per op, nearest first.
 """
 from __future__ import annotations
 
-from collections import deque
+from collections import ChainMap, deque
 from dataclasses import replace
 
 from nanscope.analysis.checks import CheckResult
@@ -37,33 +37,71 @@ def split_and_recheck(interpreter: Interpreter, env: Environment, results: list[
 
 def _try_splits(interpreter, env, graph: Graph, order, result: CheckResult) -> CheckResult:
     target = result.node.inputs[result.spec.input_index]
-    ancestors = _ancestors(graph, target.node)
-    candidates = []
-    for name in ancestors:  # breadth-first: nearest first
-        node = graph[name]
-        if node.op in KINK_OPS and node.inputs:
-            value = env.value(node.inputs[0])
-            if value.interval.lo < 0 < value.interval.hi and node.inputs[0] not in candidates:
-                candidates.append(node.inputs[0])
-        if len(candidates) >= MAX_CANDIDATES:
-            break
-    for ref in candidates:
-        joined = _split_value(interpreter, env, graph, order, ref, target, ancestors)
+    for ref in _candidates(graph, env, target.node):
+        joined = _split_value(interpreter, env, graph, order, ref, target)
         if joined is not None and not result.spec.danger(joined, result.dtype):
             return replace(result, input_range=joined, unsafe=False, split_on=ref.node)
     return result
 
 
-def _split_value(interpreter, env, graph, order, ref: TensorRef, target: TensorRef, ancestors) -> Interval | None:
+def _candidates(graph: Graph, env: Environment, start: str) -> list[TensorRef]:
+    """Inputs of kink ops upstream of `start` whose range crosses 0, nearest first (breadth-first)."""
+    found: list[TensorRef] = []
+    seen = {start}
+    queue = deque([start])
+    visited = 0
+    while queue and len(found) < MAX_CANDIDATES and visited < MAX_ANCESTORS:
+        node = graph.get(queue.popleft())
+        visited += 1
+        if node is None:
+            continue
+        if node.op in KINK_OPS and node.inputs:
+            value = env.value(node.inputs[0])
+            if value.interval.lo < 0 < value.interval.hi and node.inputs[0] not in found:
+                found.append(node.inputs[0])
+        for ref in node.inputs:
+            if ref.node not in seen and ref.node in graph:
+                seen.add(ref.node)
+                queue.append(ref.node)
+    return found
+
+
+def _affected(graph: Graph, order, source: str, target: str) -> list:
+    """Nodes on some path from `source` to `target` (target included), in topological order.
+
+    Every such node comes after `source` in the order, so the backward walk from the target stops there;
+    the cost is the size of the region between the two, not of the graph."""
+    floor = order[source]
+    backward = {target}
+    stack = [target]
+    while stack:
+        node = graph.get(stack.pop())
+        if node is None:
+            continue
+        for ref in node.inputs:
+            if ref.node not in backward and order.get(ref.node, -1) > floor:
+                backward.add(ref.node)
+                stack.append(ref.node)
+    reached = set()
+    stack = [source]
+    while stack:
+        for consumer in graph.consumers(stack.pop()):
+            if consumer in backward and consumer not in reached:
+                reached.add(consumer)
+                stack.append(consumer)
+    return sorted((graph[n] for n in reached), key=lambda n: order[n.name])
+
+
+def _split_value(interpreter, env, graph, order, ref: TensorRef, target: TensorRef) -> Interval | None:
     value = env.value(ref)
-    affected = _descendants(graph, ref.node) & (set(ancestors) | {target.node})
-    nodes = sorted((graph[n] for n in affected), key=lambda n: order[n.name])
+    nodes = _affected(graph, order, ref.node, target.node)
     joined = None
     for half_index, half in enumerate((Interval(value.interval.lo, 0.0), Interval(0.0, value.interval.hi))):
         restricted = _restrict(value, half, ref, half_index)
         if restricted is None:
             continue  # this half is empty
-        case = Environment(graph, values=dict(env.values))
+        # Copy on write: a case only stores the values it recomputes.
+        case = Environment(graph, values=ChainMap({}, env.values), prefix=env.prefix)
         case.values[ref] = restricted
         recording, interpreter.record = interpreter.record, False   # case runs add no function bodies
         try:
@@ -87,30 +125,3 @@ def _restrict(value: AbstractTensor, half: Interval, ref: TensorRef, half_index:
     if all(block.interval.meet(half) is None for block in value.blocks):
         return None
     return value.with_blocks(blocks)
-
-
-def _ancestors(graph: Graph, start: str) -> list[str]:
-    seen = {start}
-    ordered = [start]
-    queue = deque([start])
-    while queue and len(ordered) < MAX_ANCESTORS:
-        node = graph.get(queue.popleft())
-        if node is None:
-            continue
-        for ref in node.inputs:
-            if ref.node not in seen and ref.node in graph:
-                seen.add(ref.node)
-                ordered.append(ref.node)
-                queue.append(ref.node)
-    return ordered
-
-
-def _descendants(graph: Graph, start: str) -> set[str]:
-    seen: set[str] = set()
-    stack = [start]
-    while stack:
-        for consumer in graph.consumers(stack.pop()):
-            if consumer not in seen:
-                seen.add(consumer)
-                stack.append(consumer)
-    return seen

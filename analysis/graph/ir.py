@@ -61,7 +61,14 @@ class Node:
         return shapes[index] if index < len(shapes) else None
 
     def output_dtype(self, index: int = 0) -> DType:
-        """Best knowledge of an output's element type from the node's attributes."""
+        """Best knowledge of an output's element type from the node's attributes (computed once)."""
+        cache = self.__dict__.setdefault("_dtype_cache", {})   # frozen dataclass: write the dict directly
+        found = cache.get(index)
+        if found is None:
+            found = cache[index] = self._resolve_output_dtype(index)
+        return found
+
+    def _resolve_output_dtype(self, index: int) -> DType:
         dtypes = self.attrs.get("_output_dtypes")
         if dtypes and index < len(dtypes):
             return dtypes[index]

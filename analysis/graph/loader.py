@@ -13,6 +13,7 @@ import numpy as np
 from google.protobuf import message, text_format
 
 from nanscope.analysis.domain import dtypes
+from nanscope.analysis.gcpause import gc_paused
 from nanscope.analysis.graph import proto
 from nanscope.analysis.graph.ir import FunctionRef, Graph, Node, TensorRef
 
@@ -55,9 +56,10 @@ def graph_from_text(data: bytes, source: str = "<text>") -> Graph:
 
 
 def graph_from_proto(graph_def: Any) -> Graph:
-    nodes = [node_from_proto(node_def) for node_def in graph_def.node]
-    functions = {f.signature.name: f for f in graph_def.library.function}
-    return Graph(nodes, functions=functions)
+    with gc_paused():
+        nodes = [node_from_proto(node_def) for node_def in graph_def.node]
+        functions = {f.signature.name: f for f in graph_def.library.function}
+        return Graph(nodes, functions=functions)
 
 
 def node_from_proto(node_def: Any) -> Node:
