@@ -124,6 +124,12 @@ class SourceMapper:
         spans = self._locate_line(path, frame.lineno, {op_type or "": [""]})
         return Location(path, spans[""]) if "" in spans else None
 
+    def locate_failure(self, error_frames: Sequence[Frame]) -> Location | None:
+        """Where a traced script failed: the innermost of `error_frames` (a TraceResult's) inside the
+        project, as the expression covering that line (the call, when exactly one covers it)."""
+        frame = self.project_frame(error_frames)
+        return self.locate_frame(frame) if frame is not None else None
+
     def locate_ops(self, graph: Graph, frames: Mapping[str, Sequence[Frame]]) -> dict[str, Location]:
         """Op name -> location, for every op of `frames` with a frame inside the project.
 

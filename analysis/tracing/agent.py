@@ -1,31 +1,47 @@
-"""The tracing agent: runs one user script in the user's own interpreter and records its graph.
+"""The tracing agent: runs one entry point in the user's own interpreter and records its graph.
 
 The runner starts it by file path, never by import (the user's interpreter need not have nanscope):
 
-    python /abs/path/agent.py --script S --out DIR --project-root R [--mode auto|v1|v2]
+    python /abs/path/agent.py --script S --out DIR --project-root R [--function F] [--mode auto|v1|v2]
+                              [--memory-limit-mb N]
 
-so it imports only the standard library and TensorFlow. It owns everything that happens inside that
-process. In order:
+so it imports only the standard library, NumPy and TensorFlow, plus its helper package
+`nanscope_agentlib` (next to this file; its folder is on sys.path only while that package is imported).
+It owns everything that happens inside that process. In order:
 
-1. sys.path and argv: the agent's own folder is removed, the script's folder becomes sys.path[0] (as with
-   `python S`), the project root is appended (last, so it only resolves imports that would otherwise fail
-   for a script in a subfolder). sys.argv = [S]. The runner has already made S's folder the cwd.
-2. Mode. If the script's source uses TF1-only API (a regex, `TF1_API`), the mode is "v1": v2 behaviour is
-   disabled and `import tensorflow` yields `_CompatModule`, a proxy whose attributes come from
-   `tf.compat.v1` first and from TF2 for names v1 lacks (submodules are proxied the same way, so
-   `tf.train.GradientDescentOptimizer` and `tf.nn.softmax` both work). Otherwise the mode is "v2" and the
-   script runs unchanged (eagerly; whatever graph it leaves is recorded).
-3. Every `Session.run` (Session, InteractiveSession and their bases) raises `_StopAtSessionRun`, a
-   BaseException so that a user's `except Exception` cannot swallow it. Training never starts.
-4. The script runs as `__main__` with runpy. Status: "stopped-at-session-run", "completed" (it ended, or
-   called sys.exit(0)), or "failed" (an exception, or a non-zero exit; the partial graph is kept).
-5. Results: DIR/graph.pb (the GraphDef with shapes) and DIR/trace.json, each written atomically and
-   trace.json last, so its presence means the results are complete. trace.json holds status, error (the
-   user-code part of the traceback and the exception), error_frames, mode, tf_version and frames:
-   {op name: [[real path, line, function], ...]} from `op.traceback`, outermost first, in op creation
-   order, keeping only frames outside site-packages/dist-packages, the standard library and this file.
-   Ops without such a frame are left out.
-6. The process then ends at once with os._exit(0): threads the script left running, or TensorFlow's
+1. Limits and paths. RLIMIT_DATA is set to the memory limit (RLIMIT_AS cannot be used: TensorFlow
+   reserves far more address space than it touches). sys.path: the agent's folder is removed; for a
+   script S the script's folder becomes sys.path[0] (as with `python S`) and the project root is
+   appended; for a function entry point (`--function F`: import S as a module and call F()) the project
+   root comes first and S's folder second. sys.argv = [S].
+2. Sandbox (`guard`): TensorFlow's and Keras' writers are neutralised and Python-level writes into the
+   project are redirected or skipped. NumPy's removed aliases (`np.float`, ...) are restored. Import
+   hooks serve stand-in modules (`tensorflow.examples.tutorials.mnist.input_data`, `tensorflow.contrib`)
+   and patch Keras as soon as it is imported (dataset loaders, fit, layer provenance).
+3. Mode. If the source of the entry file or of a project file it imports uses TF1-only API (a regex,
+   `TF1_API`), the mode is "v1": v2 behaviour is disabled and `import tensorflow` yields the v1-first
+   compat proxy (`compat.CompatModule`, with tf.layers, tf.nn.rnn_cell, tf.contrib and a graph-mode
+   tf.keras). Otherwise the mode is "v2" and the code runs unchanged, eagerly.
+4. Where training would start, the code stops (`state.StopTracing`, a BaseException that a user's
+   `except Exception` cannot swallow): the first `Session.run` that is not an initializer ("stopped-at-
+   session-run"), or Keras `fit`/`train_on_batch`, or a GradientTape's `gradient` ("stopped-at-training";
+   see `training`). Otherwise the status is "completed" (it ended, or called sys.exit(0)) or "failed" (an
+   exception, or a non-zero exit; the partial graph is kept).
+5. The graph: the stopped session's or training step's graph; else (v1) the largest of the default graph
+   and the graphs the script's globals belong to; else (v2) the eager training step's graph, or the
+   script's Keras models (outermost ones; compiled ones preferred) traced on their input specs, or its
+   tf.functions. Several graphs are merged with their variable names as prefixes.
+6. Results: DIR/graph.pb (GraphDef with shapes) and DIR/trace.json, each written atomically and
+   trace.json last, so its presence means the results are complete. trace.json holds:
+   status, error (the user-code part of the traceback and the exception), error_frames, mode,
+   tf_version, python, entry {script, function}, stop {reason, frames} or null,
+   frames {op name: [[real path, line, function], ...]} (user frames only, outermost first, in op
+   creation order), function_frames {function: {op: frames}}, variables {node: {variable, trainable,
+   dtype, shape}} (captured variables rewritten as VarHandleOp), observed_ranges {name: {range: [lo, hi],
+   source}}, stand_ins {what: description}, notes [...], imported_files [project files the run imported],
+   redirected_writes [[operation, path], ...] (writes into the project that were skipped), neutralised
+   [writer APIs replaced by no-ops], memory_limit_mb.
+7. The process then ends at once with os._exit(0): threads the script left running, or TensorFlow's
    teardown, can neither hang it nor turn finished results into a crash.
 
 The agent itself never writes to stdout.
@@ -33,16 +49,41 @@ The agent itself never writes to stdout.
 from __future__ import annotations
 
 import argparse
+import builtins
+import importlib
 import json
 import os
 import re
-import runpy
 import sys
-import sysconfig
 import traceback
 import types
 
 AGENT_PATH = os.path.realpath(__file__)
+AGENT_DIR = os.path.dirname(AGENT_PATH)
+
+
+def _agentlib():
+    """The helper package: relative to this module when imported inside nanscope, else by path."""
+    if __package__:
+        return importlib.import_module(f"{__package__}.nanscope_agentlib")
+    sys.path.insert(0, AGENT_DIR)
+    try:
+        return importlib.import_module("nanscope_agentlib")
+    finally:
+        sys.path.remove(AGENT_DIR)
+
+
+agentlib = _agentlib()
+compat = importlib.import_module(f"{agentlib.__name__}.compat")
+frames_module = importlib.import_module(f"{agentlib.__name__}.frames")
+imports_module = importlib.import_module(f"{agentlib.__name__}.imports")
+state_module = importlib.import_module(f"{agentlib.__name__}.state")
+
+FrameFilter = frames_module.FrameFilter
+_CompatModule = compat.CompatModule
+install_v1_proxy = compat.install_v1_proxy
+StopTracing = state_module.StopTracing
+STATE = state_module.STATE
 
 # Attribute names (after `tf.` or another alias of tensorflow) that exist only in the TF1 API or only make
 # sense in graph mode, and attribute paths that begin such API. A regex over the script's source; a mention
@@ -60,15 +101,9 @@ TF1_PREFIXES = (r"layers\.", r"contrib\.", r"summary\.FileWriter\b", r"train\.\w
 TF1_API = r"(?:(?:%s)(?!\w)|%s)" % ("|".join(TF1_NAMES), "|".join(TF1_PREFIXES))
 _TF_ALIAS = re.compile(r"^\s*import\s+tensorflow(?:\.compat\.v1)?\s+as\s+(\w+)", re.MULTILINE)
 _V1_ALIAS = re.compile(r"^\s*from\s+tensorflow\.compat\s+import\s+v1\s+as\s+(\w+)", re.MULTILINE)
-_GRAPH_MODE_CALL = re.compile(r"\b(?:disable_eager_execution|disable_v2_behavior)\s*\(|\bcompat\.v1\.%s" % TF1_API)
-
-
-class _StopAtSessionRun(BaseException):
-    """Raised by the patched Session.run; carries the graph of the session that was about to run."""
-
-    def __init__(self, graph):
-        super().__init__("stopped at the first Session.run")
-        self.graph = graph
+_GRAPH_MODE_CALL = re.compile(r"\b(?:disable_eager_execution|disable_v2_behavior)\s*\(|\bcompat\.v1\.%s|"
+                              r"\btensorflow\.(?:contrib|examples\.tutorials)\b" % TF1_API)
+DEFAULT_MEMORY_LIMIT_MB = 4096
 
 
 def detect_mode(source: str) -> str:
@@ -79,133 +114,130 @@ def detect_mode(source: str) -> str:
     return "v1" if tf1_use.search(source) or _GRAPH_MODE_CALL.search(source) else "v2"
 
 
-class _CompatModule(types.ModuleType):
-    """Attributes from `primary` (tf.compat.v1 or one of its submodules) first, then from `fallback` (the
-    TF2 counterpart). A submodule found on both sides is wrapped the same way. Looked-up values are cached
-    in the module's dict, so each name is resolved once."""
-
-    def __init__(self, name, primary, fallback):
-        super().__init__(name, getattr(primary, "__doc__", None))
-        self.__dict__["_nanscope_sources"] = (primary, fallback)
-
-    def __getattr__(self, name):
-        primary, fallback = self.__dict__["_nanscope_sources"]
-        sources = (fallback,) if name.startswith("__") else (primary, fallback)
-        for source in sources:
-            if source is None:
-                continue
-            try:
-                value = getattr(source, name)
-            except AttributeError:
-                continue
-            if source is primary and isinstance(value, types.ModuleType):
-                counterpart = _lookup(fallback, name)
-                if isinstance(counterpart, types.ModuleType) and counterpart is not value:
-                    value = _CompatModule(f"{self.__name__}.{name}", value, counterpart)
-            self.__dict__[name] = value
-            return value
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-
-    def __dir__(self):
-        primary, fallback = self.__dict__["_nanscope_sources"]
-        return sorted(set(dir(primary)) | set(dir(fallback)) | set(self.__dict__) - {"_nanscope_sources"})
+def detect_project_mode(entry, project_root, roots):
+    """The mode of the entry file and of the project files it imports: "v1" if any of them is v1."""
+    for path in sorted(imports_module.import_closure(entry, roots, project_root or os.path.dirname(entry))):
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        if detect_mode(source) == "v1":
+            return "v1"
+    return "v2"
 
 
-def _lookup(module, name):
-    """`getattr(module, name)`, or None when the attribute is missing or its lazy import fails."""
-    if module is None:
-        return None
+def set_memory_limit(megabytes):
+    """Cap the data segment (heap and anonymous mappings) at `megabytes`; 0 or None: no limit."""
+    if not megabytes:
+        return False
     try:
-        return getattr(module, name)
-    except (AttributeError, ImportError):
-        return None
+        import resource
+    except ImportError:
+        return False
+    limit = int(megabytes) * 1024 * 1024
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ValueError, OSError, AttributeError):
+        return False
+    return True
 
 
-def install_v1_proxy(tf):
-    """Make `import tensorflow` (anywhere, from now on) yield the v1-first proxy of `tf`."""
-    proxy = _CompatModule("tensorflow", tf.compat.v1, tf)
-    for dunder in ("__spec__", "__loader__", "__package__", "__path__", "__file__"):
-        if hasattr(tf, dunder):
-            proxy.__dict__[dunder] = getattr(tf, dunder)
-    sys.modules["tensorflow"] = proxy
-    return proxy
-
-
-def patch_sessions(tf):
-    """Make every session's run (and partial run) stop the script before it executes anything."""
-    def stop(session, *args, **kwargs):
-        raise _StopAtSessionRun(getattr(session, "graph", None))
-
-    classes = set()
-    for cls in (tf.compat.v1.Session, tf.compat.v1.InteractiveSession):
-        classes.update(base for base in cls.__mro__ if base is not object)
-    for cls in classes:
-        for method in ("run", "partial_run", "partial_run_setup"):
-            if method in vars(cls):
-                setattr(cls, method, stop)
-
-
-class FrameFilter:
-    """Tells user-code files from library files; answers with the file's absolute real path or None."""
-
-    def __init__(self):
-        roots = set()
-        paths = sysconfig.get_paths()
-        for key in ("stdlib", "platstdlib"):
-            if paths.get(key):
-                roots.add(os.path.realpath(paths[key]))
-        roots.add(os.path.realpath(os.path.dirname(os.__file__)))
-        self._stdlib_roots = tuple(root + os.sep for root in roots)
-        self._cache = {}
-
-    def user_path(self, filename):
-        if filename not in self._cache:
-            self._cache[filename] = self._classify(filename)
-        return self._cache[filename]
-
-    def _classify(self, filename):
-        if not filename or filename.startswith("<"):
-            return None     # frozen modules, exec'd strings: no file to map to
-        real = os.path.realpath(filename)
-        parts = real.split(os.sep)
-        if real == AGENT_PATH or "site-packages" in parts or "dist-packages" in parts:
-            return None
-        if real.startswith(self._stdlib_roots):
-            return None
-        return real
-
-    def frames(self, triples):
-        """[(filename, lineno, function)] -> the user frames as [real path, lineno, function] lists."""
-        kept = []
-        for filename, lineno, function in triples:
-            path = self.user_path(filename)
-            if path is not None:
-                kept.append([path, int(lineno or 0), function])
-        return kept
-
-
-def fix_sys_path(script, project_root):
-    agent_dir = os.path.dirname(AGENT_PATH)
+def fix_sys_path(script, project_root, function_entry=False):
     sys.path[:] = [entry for entry in sys.path
-                   if os.path.realpath(entry or os.curdir) != agent_dir]
+                   if os.path.realpath(entry or os.curdir) != AGENT_DIR]
+    if function_entry and project_root:
+        sys.path.insert(0, project_root)
+        if os.path.dirname(script) != project_root:
+            sys.path.insert(1, os.path.dirname(script))
+        return
     sys.path.insert(0, os.path.dirname(script))
     if project_root and project_root not in sys.path:
         sys.path.append(project_root)
 
 
-def run_script(script):
-    """Run the script as __main__. Returns (status, exception or None, namespace of the script or None,
-    graph of the session that was stopped or None)."""
+def module_name_for(script, project_root):
+    """The dotted module name of `script` below `project_root`, or None when it has none."""
+    if not project_root:
+        return None
+    relative = os.path.relpath(os.path.realpath(script), os.path.realpath(project_root))
+    if relative.startswith(os.pardir) or not relative.endswith(".py"):
+        return None
+    parts = relative[:-3].split(os.sep)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+class Outcome:
+    """What running the entry point produced."""
+
+    def __init__(self):
+        self.status = "failed"
+        self.exception = None
+        self.stop = None
+        self.namespace = None
+        self.result = None
+
+
+def run_as_main(script, run_name="__main__"):
+    """`runpy.run_path(script, run_name)` for a source file, except that the compiled code is kept alive
+    (`frames.CODE_OBJECTS`) and the module's own namespace is returned (not a copy)."""
+    with open(script, "rb") as handle:
+        source = handle.read()
+    code = compile(source, script, "exec", dont_inherit=True)
+    frames_module.CODE_OBJECTS.append(code)
+    module = types.ModuleType(run_name)
+    module.__dict__.update(__file__=script, __cached__=None, __loader__=None, __package__="", __spec__=None,
+                           __builtins__=builtins)
+    saved = sys.modules.get(run_name)
+    sys.modules[run_name] = module
     try:
-        namespace = runpy.run_path(script, run_name="__main__")
-    except _StopAtSessionRun as stop:
-        return "stopped-at-session-run", None, _script_globals(stop, script), stop.graph
+        exec(code, module.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules[run_name] = saved
+        else:
+            sys.modules.pop(run_name, None)
+    return module.__dict__
+
+
+def run_entry(script, function=None, project_root=None):
+    """Run the script as __main__, or import it and call `function()`."""
+    outcome = Outcome()
+    try:
+        if function is None:
+            outcome.namespace = run_as_main(script)
+        else:
+            name = module_name_for(script, project_root)
+            if name is not None:
+                outcome.namespace = vars(importlib.import_module(name))
+            else:
+                outcome.namespace = run_as_main(script, "__nanscope_entry__")
+            target = outcome.namespace.get(function)
+            if not callable(target):
+                raise AttributeError(f"{os.path.basename(script)} has no function {function!r}")
+            outcome.result = target()
+    except StopTracing as stop:
+        outcome.status, outcome.stop = stop.status, stop
+        outcome.namespace = outcome.namespace or _script_globals(stop, script)
+        return outcome
     except SystemExit as exit_:
-        status = "completed" if exit_.code in (None, 0) else "failed"
-        return status, (exit_ if status == "failed" else None), _script_globals(exit_, script), None
+        outcome.status = "completed" if exit_.code in (None, 0) else "failed"
+        outcome.exception = exit_ if outcome.status == "failed" else None
+        outcome.namespace = outcome.namespace or _script_globals(exit_, script)
+        return outcome
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - the script is the boundary: any error is a result
-        return "failed", error, _script_globals(error, script), None
-    return "completed", None, namespace, None
+        outcome.exception = error
+        outcome.namespace = outcome.namespace or _script_globals(error, script)
+        return outcome
+    outcome.status = "completed"
+    return outcome
 
 
 def _script_globals(exception, script):
@@ -243,15 +275,50 @@ def _graph_of(tf, value):
     return graph if isinstance(graph, tf.Graph) else None
 
 
-def op_frames(graph, frame_filter):
-    """{op name: user frames} in op creation order, for ops with at least one user frame."""
-    frames = {}
-    for op in graph.get_operations():
-        stack = op.traceback or ()
-        kept = frame_filter.frames((frame.filename, frame.lineno, frame.name) for frame in stack)
-        if kept:
-            frames[op.name] = kept
-    return frames
+def v2_graphs(tf, outcome, training):
+    """[(label, graph)] for a v2 run that did not stop at a training step."""
+    if STATE.eager_step_graph is not None:
+        return [("training_step", STATE.eager_step_graph[0])]
+    values = dict(outcome.namespace or {})
+    if outcome.result is not None:
+        values = {"result": outcome.result, **values}
+    default = tf.compat.v1.get_default_graph()
+    graphs = []
+    legacy = pick_graph(tf, None, values)
+    if legacy.get_operations():
+        graphs.append(("graph", legacy))
+    models = [(name, value) for name, value in values.items()
+              if not name.startswith("__") and training.is_keras_model(value)]
+    models = _outermost(models)
+    compiled = [(name, model) for name, model in models if getattr(model, "compiled", False)]
+    for name, model in compiled or models:
+        graph = training.trace_keras_model(tf, model, STATE)
+        if graph is not None:
+            graphs.append((name, graph))
+    if not models:
+        for name, value in values.items():
+            if not name.startswith("__") and training.is_tf_function(value):
+                graph = training.trace_function(tf, value, STATE)
+                if graph is not None:
+                    graphs.append((name, graph))
+    return graphs or [("graph", default)]
+
+
+def _outermost(models):
+    """Drop models that are layers of another model in the list, and duplicate references."""
+    unique, seen = [], set()
+    for name, model in models:
+        if id(model) not in seen:
+            seen.add(id(model))
+            unique.append((name, model))
+    inner = set()
+    for _, model in unique:
+        try:
+            layers = list(model._flatten_layers(include_self=False))
+        except (AttributeError, TypeError):
+            layers = list(getattr(model, "layers", ()))
+        inner.update(id(layer) for layer in layers)
+    return [(name, model) for name, model in unique if id(model) not in inner]
 
 
 def describe_error(exception, frame_filter):
@@ -278,15 +345,9 @@ def atomic_write(path, data):
     os.replace(temporary, path)
 
 
-def write_results(out_dir, record, graph):
-    if graph is not None:
-        try:
-            data = graph.as_graph_def(add_shapes=True).SerializeToString()
-        except Exception as error:  # noqa: BLE001 - whatever TF raises here, trace.json must still be written
-            note = f"the graph could not be serialized: {type(error).__name__}: {error}"
-            record["error"] = f"{record['error']}\n{note}" if record["error"] else note
-        else:
-            atomic_write(os.path.join(out_dir, "graph.pb"), data)
+def write_results(out_dir, record, graph_def):
+    if graph_def is not None:
+        atomic_write(os.path.join(out_dir, "graph.pb"), graph_def.SerializeToString())
     atomic_write(os.path.join(out_dir, "trace.json"), json.dumps(record).encode("utf-8"))
 
 
@@ -295,26 +356,100 @@ def quiet_tensorflow(tf):
     tf.autograph.set_verbosity(0)
 
 
+def imported_project_files(project_root, script):
+    root = os.path.realpath(project_root)
+    files = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str):
+            continue
+        real = os.path.realpath(path)
+        if real.startswith(root + os.sep) and real != os.path.realpath(script) and \
+                not real.startswith(AGENT_DIR + os.sep):
+            files.add(real)
+    return sorted(files)
+
+
+def _append_error(record, note):
+    record["error"] = f"{record['error']}\n{note}" if record["error"] else note
+
+
+def install_sandbox(tf, project_root, out_dir):
+    guard_module = importlib.import_module(f"{agentlib.__name__}.guard")
+    guard = guard_module.ProjectGuard(project_root, allowed=[out_dir]).install()
+    neutralised = []
+    guard_module.neutralise_tf_writers(tf, guard, neutralised.append)
+    return guard, guard_module, neutralised
+
+
+def install_hooks(tf, mode, guard_module, neutralised):
+    lib = agentlib.__name__
+    modules = importlib.import_module(f"{lib}.modules")
+    datasets = importlib.import_module(f"{lib}.datasets")
+    training = importlib.import_module(f"{lib}.training")
+    factories = {}
+    examples = lambda: datasets.examples_modules(STATE)  # noqa: E731 - one factory for several names
+    for name in ("tensorflow.examples", "tensorflow.examples.tutorials", "tensorflow.examples.tutorials.mnist",
+                 "tensorflow.examples.tutorials.mnist.input_data"):
+        factories[name] = examples
+    contrib = lambda: compat.contrib_submodules(compat.contrib_module(tf, STATE))  # noqa: E731
+    for name in ("tensorflow.contrib", "tensorflow.contrib.layers", "tensorflow.contrib.rnn",
+                 "tensorflow.contrib.slim", "tensorflow.contrib.framework", "tensorflow.contrib.distributions",
+                 "tensorflow.contrib.learn", "tensorflow.contrib.learn.datasets",
+                 "tensorflow.contrib.learn.python", "tensorflow.contrib.learn.python.learn",
+                 "tensorflow.contrib.learn.python.learn.datasets",
+                 "tensorflow.contrib.learn.python.learn.datasets.mnist"):
+        factories[name] = contrib
+    if mode == "v1":
+        keras_aliases = lambda: compat.keras_module_aliases(sys.modules["tensorflow"])  # noqa: E731
+        for name in ("tensorflow.keras", "tensorflow.keras.layers", "tensorflow.keras.models",
+                     "tensorflow.keras.backend", "tensorflow.keras.losses", "tensorflow.keras.optimizers",
+                     "tensorflow.keras.initializers", "tensorflow.keras.regularizers",
+                     "tensorflow.keras.activations", "tensorflow.keras.datasets", "tensorflow.keras.utils",
+                     "tensorflow.keras.callbacks", "tensorflow.keras.metrics", "tensorflow.keras.constraints"):
+            factories[name] = keras_aliases
+    modules.install(modules.StandInFinder(factories))
+    hooks = modules.install(modules.PostImportHooks())
+    hooks.add("keras.src.ops.operation", lambda module: training.patch_operation(module, tf))
+    hooks.add("keras.src.trainers.trainer", lambda module: training.patch_trainer(module, tf))
+    hooks.add("keras.src.models.model", lambda module: (training.patch_model(module, tf, STATE),
+                                                         guard_module.neutralise_keras_writers(module, neutralised.append)))
+    for name in datasets.KERAS_DATASETS:
+        hooks.add(f"keras.src.datasets.{name}",
+                  lambda module, _name=name: datasets.patch_keras_dataset_module(module, _name, STATE))
+    training.patch_gradient_tape(tf, STATE)
+    training.patch_functions(tf, STATE)
+    return training
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="nanscope tracing agent (started by the runner)")
     parser.add_argument("--script", required=True)
+    parser.add_argument("--function", default=None, help="import the script as a module and call this function")
     parser.add_argument("--out", required=True)
     parser.add_argument("--project-root", default=None)
     parser.add_argument("--mode", choices=("auto", "v1", "v2"), default="auto")
+    parser.add_argument("--memory-limit-mb", type=int, default=DEFAULT_MEMORY_LIMIT_MB)
     args = parser.parse_args(argv)
 
     script = os.path.abspath(args.script)
     out_dir = os.path.abspath(args.out)
-    project_root = os.path.abspath(args.project_root) if args.project_root else None
+    project_root = os.path.abspath(args.project_root) if args.project_root else os.path.dirname(script)
+    limited = set_memory_limit(args.memory_limit_mb)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    fix_sys_path(script, project_root)
+    roots = imports_module.script_roots(script, project_root)
+    fix_sys_path(script, project_root, function_entry=args.function is not None)
     sys.argv = [script]
 
     record = {"status": "failed", "error": None, "error_frames": [], "mode": None, "frames": {},
-              "tf_version": None, "python": sys.version.split()[0]}
+              "tf_version": None, "python": sys.version.split()[0],
+              "entry": {"script": script, "function": args.function}, "stop": None, "function_frames": {},
+              "variables": {}, "observed_ranges": {}, "stand_ins": {}, "notes": [], "imported_files": [],
+              "redirected_writes": [], "neutralised": [],
+              "memory_limit_mb": args.memory_limit_mb if limited else None}
     try:
         with open(script, "rb") as handle:
-            source = handle.read().decode("utf-8", errors="replace")
+            handle.read()
     except OSError as error:
         record["error"] = f"cannot read {script}: {error.strerror or error}"
         write_results(out_dir, record, None)
@@ -327,22 +462,60 @@ def main(argv=None):
         return 0
 
     quiet_tensorflow(tf)
-    mode = detect_mode(source) if args.mode == "auto" else args.mode
+    compat.numpy_aliases()
+    mode = detect_project_mode(script, project_root, roots) if args.mode == "auto" else args.mode
     record["mode"], record["tf_version"] = mode, tf.__version__
+    guard, guard_module, neutralised = install_sandbox(tf, project_root, out_dir)
+    training = install_hooks(tf, mode, guard_module, neutralised)
     if mode == "v1":
         tf.compat.v1.disable_v2_behavior()
-        install_v1_proxy(tf)
-    patch_sessions(tf)
+        install_v1_proxy(tf, STATE)
+    sessions = importlib.import_module(f"{agentlib.__name__}.sessions")
+    sessions.patch_sessions(tf, STATE)
 
-    frame_filter = FrameFilter()
-    status, exception, namespace, stopped_graph = run_script(script)
-    record["status"] = status
-    if exception is not None:
-        record["error"], record["error_frames"] = describe_error(exception, frame_filter)
-    graph = pick_graph(tf, stopped_graph, namespace)
-    record["frames"] = op_frames(graph, frame_filter)
-    write_results(out_dir, record, graph)
+    frame_filter = frames_module.default_filter()
+    frames_module.keep_code_objects()
+    outcome = run_entry(script, args.function, project_root)
+    guard.stop()
+    record["status"] = outcome.status
+    if outcome.exception is not None:
+        record["error"], record["error_frames"] = describe_error(outcome.exception, frame_filter)
+        if isinstance(outcome.exception, MemoryError) or type(outcome.exception).__name__ == "ResourceExhaustedError":
+            _append_error(record, f"(tracing runs with a memory limit of {args.memory_limit_mb} MiB)")
+    if outcome.stop is not None:
+        record["stop"] = {"reason": outcome.stop.reason, "frames": outcome.stop.frames}
+
+    graph_def = None
+    try:
+        graphs = collect_graphs(tf, mode, outcome, training)
+        export = importlib.import_module(f"{agentlib.__name__}.export")
+        if graphs:
+            exported = export.export(tf, graphs, STATE, frame_filter)
+            graph_def = exported.graph_def
+            record["frames"] = exported.frames
+            record["function_frames"] = exported.function_frames
+            record["variables"] = exported.variables
+    except StopTracing as stop:
+        _append_error(record, f"tracing the script's models stopped unexpectedly at {stop.reason}")
+    except Exception as error:  # noqa: BLE001 - whatever TF raises here, trace.json must still be written
+        _append_error(record, f"the graph could not be exported: {type(error).__name__}: {error}")
+    record["observed_ranges"] = STATE.observed
+    record["stand_ins"] = STATE.stand_ins
+    record["notes"] = STATE.notes
+    record["imported_files"] = imported_project_files(project_root, script)
+    record["redirected_writes"] = [list(item) for item in guard.redirected]
+    record["neutralised"] = sorted(set(neutralised))
+    write_results(out_dir, record, graph_def)
     return 0
+
+
+def collect_graphs(tf, mode, outcome, training):
+    stop = outcome.stop
+    if stop is not None and stop.graph is not None:
+        return [("graph", stop.graph)]
+    if mode == "v1":
+        return [("graph", pick_graph(tf, None, outcome.namespace))]
+    return v2_graphs(tf, outcome, training)
 
 
 def _exit_now(code):

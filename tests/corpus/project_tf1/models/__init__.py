@@ -1,0 +1,1 @@
+"""Model pieces for the TF1 corpus project."""
