@@ -41,15 +41,17 @@ class CheckOptions:
     trace_timeout: float = 120.0
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     weight_range: tuple[float, float] | None = None   # None: trained weights are unbounded
+    range_origins: Mapping[str, str] = field(default_factory=dict)   # why a range in `ranges` holds
     # The epsilon quick fixes add or clip with: one value for every dtype, or dtype name -> value;
     # None: a default per dtype (nanscope.analysis.fixes.numbers.DEFAULT_EPS).
     eps: float | Mapping[str, float] | None = None
 
     def assumptions(self) -> Assumptions:
         ranges = {name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()}
+        origins = dict(self.range_origins)
         if self.weight_range is None:
-            return Assumptions(ranges=ranges)
-        return Assumptions(ranges=ranges, weight_range=Interval(*map(float, self.weight_range)))
+            return Assumptions(ranges=ranges, origins=origins)
+        return Assumptions(ranges=ranges, origins=origins, weight_range=Interval(*map(float, self.weight_range)))
 
 
 def check_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
@@ -119,14 +121,41 @@ def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOpt
 
     started = time.perf_counter() if started is None else started
     project_root = (options.project_root or path.parent).resolve()
-    errors = [] if trace.error is None else [f"tracing {path.name} {trace.status}: {trace.error}"]
+    reason = trace.failure_message or trace.error
+    errors = [] if trace.error is None else [f"tracing {path.name} {trace.status}: {reason}"]
     if trace.graph is None:
         return Report(source=path, errors=errors or [f"tracing {path.name} produced no graph"],
                       stats=Stats(0, 0, time.perf_counter() - started))
-    locations = SourceMapper(project_root).locate_ops(trace.graph, trace.frames)
-    report = analyse_graph(trace.graph, path, options, locations=locations, started=started)
+    mapper = SourceMapper(project_root)
+    locations = mapper.locate_ops(trace.graph, trace.frames)
+    report = analyse_graph(trace.graph, path, _with_traced_ranges(options, trace), locations=locations,
+                           started=started)
     report.errors[:0] = errors
+    if trace.error is not None and trace.error_frames:
+        report.failure = mapper.locate_failure(trace.error_frames)
     return report
+
+
+def _with_traced_ranges(options: CheckOptions, trace: TraceResult) -> CheckOptions:
+    """Ranges in order of precedence: an inline `# nanscope: range=[lo, hi]` annotation, then the ranges
+    given by flags or configuration, then the min and max of the data the script fed first."""
+    from dataclasses import replace
+
+    ranges: dict[str, tuple[float, float]] = {}
+    origins: dict[str, str] = {}
+    for name, bounds in trace.observed_ranges.items():
+        ranges[name] = bounds
+        origins[name] = f"observed in the data the script fed ({trace.observed_sources.get(name, 'first batch')})"
+    for name, bounds in options.ranges.items():
+        ranges[name] = bounds
+        origins[name] = options.range_origins.get(name, "given range")
+    for name, bounds in trace.annotated_ranges.items():
+        ranges[name] = bounds
+        annotation = trace.range_annotations.get(name)
+        origins[name] = f"annotated on line {annotation.line}" if annotation else "annotated in the source"
+    if not ranges:
+        return options
+    return replace(options, ranges=ranges, range_origins=origins)
 
 
 def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],

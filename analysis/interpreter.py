@@ -80,7 +80,7 @@ class Interpreter:
                  options: AnalysisOptions | None = None, *, library: Graph | None = None, depth: int = 0,
                  prefix: str = "", bodies: list[BodyEvaluation] | None = None, record: bool = True):
         self.graph = graph
-        self.context = Context(assumptions or Assumptions(), options or AnalysisOptions())
+        self.context = Context(assumptions or Assumptions(), options or AnalysisOptions(), graph=graph)
         self.library = library or graph      # the graph whose function library calls refer to
         self.depth = depth
         self.prefix = prefix                 # qualifies atoms and op names inside function bodies

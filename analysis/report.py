@@ -84,6 +84,7 @@ class Report:
     proven_safe: list[ProvenSafe] = field(default_factory=list)
     stats: Stats = Stats(0, 0, 0.0)
     errors: list[str] = field(default_factory=list)   # why (part of) the file could not be analysed
+    failure: Location | None = None   # where the traced script failed (errors[0] says why), when known
     notes: list[str] = field(default_factory=list)    # e.g. the op types without a transformer
     ops: list[OpInfo] = field(default_factory=list)   # inferred ranges of ops that have a source location
     unsupported_ops: list[str] = field(default_factory=list)   # op types without a transformer

@@ -28,19 +28,9 @@ CONFIG = CORPUS / "corpus.toml"
 DEFAULT_TIMEOUT = 120.0
 WORKERS = 2
 
-_MEAN_GRADIENT = ("engine: the gradient of reduce_mean divides by Cast(Prod(GatherV2(Shape, FloorMod(...)))), "
-                  "inferred as [-2^31, 2^31]: the shape dims lose their >= 1 bound, so Mean_grad/truediv is "
-                  "reported as NS105")
-XFAIL = {
-    "tf1_custom_losses.py": _MEAN_GRADIENT,
-    "tf1_custom_losses_fixed.py": _MEAN_GRADIENT + " (also moments/variance_grad/truediv)",
-    "tf1_gan.py": _MEAN_GRADIENT,
-    "tf1_gan_fixed.py": (f"engine: sigmoid_cross_entropy_with_logits computes exp(Select(logits >= 0, -logits, "
-                         f"logits)), which is <= 0, but Select is not refined by its condition, so the Exp is "
-                         f"reported as NS103; and {_MEAN_GRADIENT}"),
-    "annotated_range.py": "api: TraceResult.annotated_ranges (# nanscope: range=[0, 1]) are not used as "
-                          "assumptions yet",
-}
+# Programs whose expectations the engine does not meet yet, with the reason (strict: a pass must flip them).
+XFAIL: dict[str, str] = {}
+
 
 _EXPECT = re.compile(r"#\s*expect:\s*((?:NS\d{3}[\s,]*)+)")
 _EXPECT_ERROR = re.compile(r"#\s*expect-error:\s*(.+?)\s*$")
@@ -161,7 +151,8 @@ def test_program_gives_exactly_its_expected_findings(name, outputs):
         matching = [error for error in errors if text in error]
         assert matching, f"no error mentions {text!r}: {errors}"
         if source is not None:
-            assert any(f'{source.name}", line {line}' in error for error in matching), (
+            assert any(error.startswith(f"{source}:{line}:") or f"{source.name}:{line}:" in error
+                       for error in matching), (
                 f"the failure is not reported at {source.name}:{line}: {matching}")
     if program.findings:
         assert output["returncode"] == 1

@@ -51,10 +51,18 @@ def to_json(reports: Sequence[Report]) -> dict:
                   "unsafe_ops": sum(r.stats.unsafe_ops for r in reports),
                   "seconds": round(sum(r.stats.seconds for r in reports), 3),
                   "unsupported_ops": sorted({op for r in reports for op in r.unsupported_ops})},
-        "errors": [f"{display_path(r.source)}: {e}" for r in reports for e in r.errors],
+        "errors": [f"{error_position(r, i)}: {e}" for r in reports for i, e in enumerate(r.errors)],
         "notes": [f"{display_path(r.source)}: {n}" for r in reports for n in r.notes],
         "suppressed": sum(r.suppressed for r in reports),
     }
+
+
+def error_position(report, index: int) -> str:
+    """`path`, or `path:line:column` for the first error when the traced script's failing line is known."""
+    if index == 0 and report.failure is not None:
+        span = report.failure.span
+        return f"{display_path(report.failure.path)}:{span.line}:{span.column + 1}"
+    return display_path(report.source)
 
 
 def run_json(run: Run, statistics: bool = False) -> dict:

@@ -109,8 +109,12 @@ def write(run: Run, out: TextIO, err: TextIO, *, show_safe: bool = False, statis
         source = display_path(report.source)
         if index and len(run.reports) > 1:
             print(file=out)
-        for error in report.errors:
-            print(f"{source}: {paint_err('error', 'error')}: {error}", file=err)
+        for position, error in enumerate(report.errors):
+            where = source
+            if position == 0 and report.failure is not None:   # the line where the traced script failed
+                span = report.failure.span
+                where = f"{display_path(report.failure.path)}:{span.line}:{span.column + 1}"
+            print(f"{where}: {paint_err('error', 'error')}: {error}", file=err)
         for finding in report.findings:
             print(finding_line(report, finding, paint), file=out)
             for line in snippet(finding, paint):

@@ -40,7 +40,7 @@ def mean(node, inputs, ctx):
         # (soundness fix: this held only for bounded inputs; [-inf, 5] returned [-inf, 5] unwidened)
         return out(node, Interval(-INF if x.lo < 0 else 0.0, INF if x.hi > 0 else 0.0))
     magnitude = max(abs(x.lo), abs(x.hi))
-    err = (count + 1) * dtype.eps * magnitude
+    err = (count + 1) * dtype.eps * magnitude + dtype.tiny   # + tiny: partial sums flushed to 0 (FTZ)
     lo, hi = x.lo - err if x.lo < 0 or x.lo - err >= 0 else 0.0, x.hi + err
     # soundness fix: TensorFlow sums before it divides, so the sum may overflow to +-inf (then inf / count)
     hi = INF if count * x.hi > dtype.max else hi
@@ -75,6 +75,11 @@ def prod(node, inputs, ctx):
         return out(node, interval, value=value)
     count = reduced_count(node, inputs)
     lo, hi = x.interval.lo, x.interval.hi
+    if lo >= 1 and _dimensions_of_one_tensor(node, ctx):
+        # The number of elements in part of one tensor (e.g. the count a mean's gradient divides by):
+        # at least 1 and at most the tensor's size (assumptions: no empty tensors, < 2^31 elements).
+        low = _power(lo, count) if count is not None else 1.0
+        return out(node, Interval(min(low, ctx.assumptions.max_elements), float(ctx.assumptions.max_elements)))
     if count is None:
         if lo >= 0:
             return out(node, Interval(0.0 if lo < 1 else 1.0, 1.0 if hi <= 1 else INF), ulps=1)
@@ -83,6 +88,27 @@ def prod(node, inputs, ctx):
         return out(node, Interval(_power(lo, count), _power(hi, count)), ulps=count + 1)
     bound = _power(max(-lo, abs(hi)), count)
     return out(node, Interval(-bound, bound), ulps=count + 1)
+
+
+# Ops that pick some of a shape vector's entries without changing them.
+_SHAPE_PICKERS = frozenset({"GatherV2", "Gather", "StridedSlice", "Slice", "Identity"})
+
+
+def _dimensions_of_one_tensor(node, ctx) -> bool:
+    """Whether input 0 of `node` holds dimensions taken from one Shape op (through gathers and slices)."""
+    graph = ctx.graph
+    if graph is None or not node.inputs:
+        return False
+    current = graph.get(node.inputs[0].node)
+    for _ in range(8):
+        if current is None:
+            return False
+        if current.op == "Shape":
+            return True
+        if current.op not in _SHAPE_PICKERS or not current.inputs:
+            return False
+        current = graph.get(current.inputs[0].node)
+    return False
 
 
 def _power(base: float, exponent: int) -> float:

@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Sequence, Union
 from nanscope.analysis.domain.dtypes import DType
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.domain.tensor import AbstractTensor
-from nanscope.analysis.graph.ir import Node
+from nanscope.analysis.graph.ir import Graph, Node
 
 Outputs = Union[AbstractTensor, Sequence[AbstractTensor]]
 
@@ -21,6 +21,10 @@ Outputs = Union[AbstractTensor, Sequence[AbstractTensor]]
 class Assumptions:
     """Ranges the analysis assumes for values it cannot see: graph inputs and trained weights."""
     ranges: Mapping[str, Interval] = field(default_factory=dict)   # by placeholder / variable name
+    origins: Mapping[str, str] = field(default_factory=dict)       # why a range holds (default "given range")
+    # Every tensor holds fewer elements than this (TensorFlow indexes most kernels with int32), so a product
+    # of some of one tensor's dimensions is at most this.
+    max_elements: int = 2 ** 31 - 1
     # Trainable float weights: unbounded by default, because training moves them; the DEBAR paper's
     # assumption of [-1, 1] is available as a setting (`--weight-range -1:1`).
     weight_range: Interval = Interval.top()
@@ -28,12 +32,12 @@ class Assumptions:
     def for_input(self, name: str, dtype: DType) -> tuple[Interval, str]:
         """(range, where it comes from) for a placeholder."""
         if name in self.ranges:
-            return self.ranges[name], "given range"
+            return self.ranges[name], self.origins.get(name, "given range")
         return Interval.of_dtype(dtype), f"any {dtype.name} value"
 
     def for_variable(self, name: str, dtype: DType) -> tuple[Interval, str]:
         if name in self.ranges:
-            return self.ranges[name], "given range"
+            return self.ranges[name], self.origins.get(name, "given range")
         if dtype.is_float:
             if not self.weight_range.is_bounded:
                 return self.weight_range, "trained weight, unbounded (training moves it)"
@@ -70,6 +74,7 @@ class Context:
     """What a transformer may consult besides its inputs."""
     assumptions: Assumptions
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    graph: Graph | None = None    # the graph (or function body) being interpreted, for structural facts
 
     @property
     def max_blocks(self) -> int:

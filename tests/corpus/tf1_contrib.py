@@ -28,7 +28,7 @@ rate = tf.exp(logits[:, 0])  # expect: NS103
 loss += tf.reduce_mean(rate - labels[:, 0] * logits[:, 0])
 train = tf.train.GradientDescentOptimizer(0.05).minimize(loss + tf.losses.get_regularization_loss())
 
-counts = np.array([10, 20, 30, 40], dtype=np.float)
+counts = np.array([0, 20, 30, 40], dtype=np.float)   # the first class is absent from this batch
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
     sess.run(train, {tokens: np.zeros((8, STEPS), np.int), labels: np.zeros((8, CLASSES)), class_counts: counts})
