@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
-    from nanscope.server.engine import Checker
+    from nanscope.server.engine import Checker, Engine
 
 
 def _configure_logging() -> None:
@@ -38,13 +38,18 @@ def _reserve_stdout() -> BinaryIO:
     return lsp_out
 
 
-def main(check: Checker | None = None) -> None:
-    """Serve over stdio until the client exits; `check` replaces the analysis engine (tests)."""
+def main(check: Checker | None = None, engine: Engine | None = None, debounce: float | None = None) -> None:
+    """Serve over stdio until the client exits (or closes stdin); then stop every process we started.
+    `check` or `engine` replaces the analysis engine (tests)."""
     _configure_logging()
     lsp_out = _reserve_stdout()
     from nanscope.server.app import create_server
 
-    create_server(check).start_io(sys.stdin.buffer, lsp_out)
+    server = create_server(check, engine=engine, debounce=debounce)
+    try:
+        server.start_io(sys.stdin.buffer, lsp_out)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 `client` runs the real server (`python -m nanscope.server`, real engine: tracing needs TensorFlow);
 `fake_client` runs the same server with a stand-in engine (`fake_engine_server.py`) for fast, deterministic
-scheduling tests. Both initialize with VS Code's capabilities and `tmp_path` as the workspace root;
+protocol tests. Both initialize with VS Code's capabilities and `tmp_path` as the workspace root;
 parametrize either indirectly with a dict (or a function of `tmp_path` returning one) to send it as
-`initializationOptions`.
+`initializationOptions`. Every publication is recorded in order (see `lsp_helpers.py`, which the tests
+import by module name: with pytest's importlib import mode this folder is put on sys.path here).
 """
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from lsp_helpers import RecordingDict  # noqa: E402 - needs the sys.path entry above
 
 
 async def _initialize(client: LanguageClient, request, tmp_path: Path) -> None:
+    client.diagnostics = RecordingDict()
     options = getattr(request, "param", None)
     if callable(options):
         options = options(tmp_path)
@@ -46,3 +52,5 @@ async def fake_client(lsp_client: LanguageClient, request, tmp_path: Path):
     await _initialize(lsp_client, request, tmp_path)
     yield
     await lsp_client.shutdown_session()
+
+
