@@ -38,7 +38,7 @@ class CheckOptions:
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # input/variable name -> (lo, hi)
     project_root: Path | None = None      # default: the checked file's folder
     interpreter: str | None = None        # Python that traces scripts; default: this one
-    trace_timeout: float = 120.0
+    trace_timeout: float = 60.0
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     weight_range: tuple[float, float] | None = None   # None: trained weights are unbounded
     range_origins: Mapping[str, str] = field(default_factory=dict)   # why a range in `ranges` holds

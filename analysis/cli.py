@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rules-url", metavar="URL", help="base URL of the rule pages for SARIF helpUri "
                        "(default: docs/rules/ in the repository)")
     check.add_argument("-v", "--verbose", action="store_true", help="list every file skipped while searching")
-    check.add_argument("--timeout", type=float, help="seconds a script may run while tracing (default: 120)")
+    check.add_argument("--timeout", type=float, help="seconds a script may run while tracing (default: 60)")
     check.add_argument("--interpreter", help="Python that runs the traced scripts (default: this one)")
     check.add_argument("--tensor", choices=TENSOR_MODES,
                        help="tensor abstraction: partition (split points from ops; default), smash (one interval "
@@ -111,8 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     trace = commands.add_parser("trace", help="trace a script and save its graph as .pb or .pbtxt")
     trace.add_argument("script", type=Path)
     trace.add_argument("-o", "--output", type=Path, required=True, help="graph file to write (.pb or .pbtxt)")
-    trace.add_argument("--timeout", type=float, default=120.0)
+    trace.add_argument("--timeout", type=float, default=60.0)
     trace.add_argument("--interpreter")
+    ops = commands.add_parser("ops", help="list the supported op types, or those of a graph or script that "
+                              "are not supported")
+    ops.add_argument("path", nargs="?", type=Path, help=".pb/.pbtxt graph or Python script (traced)")
+    ops.add_argument("--format", choices=("text", "json"), default="text")
+    ops.add_argument("--timeout", type=float, default=60.0)
+    ops.add_argument("--interpreter")
     return parser
 
 
@@ -125,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "trace":
             return run_trace(args)
+        if args.command == "ops":
+            from nanscope.analysis.ops_command import run_ops
+            return run_ops(args.path, args.format, timeout=args.timeout, interpreter=args.interpreter)
         return run_check(args)
     except (UsageError, project.ProjectError) as error:
         print(f"nanscope: error: {error}", file=sys.stderr)

@@ -42,7 +42,7 @@ from nanscope.analysis.transformers.registry import TENSOR_MODES, AnalysisOption
 FORMATS = ("text", "json", "sarif", "github")
 RELATIONS = ("affine", "none")
 SCRIPT_SUFFIX = ".py"
-DEFAULT_TIMEOUT = 120.0
+DEFAULT_TIMEOUT = 60.0
 
 # Folders that never hold the project's own model code (ruff skips the same ones).
 DEFAULT_EXCLUDE = (".bzr", ".direnv", ".eggs", ".git", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",

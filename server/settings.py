@@ -16,7 +16,7 @@ merged name by name. `trusted` comes from the client only. Keys, camelCase as th
     interpreter   python that traces the model; default: the server's own ("" = default)
     entryPoints   scripts to trace, relative to the project root (["train.py"]); default: the saved file
     ranges        {"x": [0, 1], "W": ["-inf", "inf"]}: graph input/variable name -> [lo, hi]
-    traceTimeout  seconds a traced script may run; default 120
+    traceTimeout  seconds a traced script may run; default 60
     eps           epsilon the quick fixes insert; default 1e-8
     severity      {"NS101": "error"}: error | warning | information | hint | off, per rule code
     tensor        partition | smash | expand (tensor abstraction); relations: affine | none (or a boolean);
@@ -40,7 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-DEFAULT_TRACE_TIMEOUT = 120.0
+DEFAULT_TRACE_TIMEOUT = 60.0
 SEVERITIES = ("error", "warning", "information", "hint", "off")
 TENSOR_MODES = ("partition", "smash", "expand")
 LOG_LEVELS = ("error", "warning", "info", "debug")
@@ -314,7 +314,9 @@ def _timeout(value: object, base: Path | None) -> float:
     return float(value)
 
 
-def _eps(value: object, base: Path | None) -> float:
+def _eps(value: object, base: Path | None) -> float | None:
+    if value is None:   # the client's "use the default per dtype"
+        return None
     if not _is_number(value) or not math.isfinite(value) or not 0 < value < 1:
         raise _Bad(f"expected a number between 0 and 1 (exclusive), got {value!r}")
     return float(value)

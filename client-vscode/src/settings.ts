@@ -30,7 +30,7 @@ export interface ServerSettings {
     ranges: Record<string, [Bound, Bound]>;
     traceTimeout: number;
     entryPoints: string[];
-    eps: number;
+    eps: number | null;   // null: the server's default epsilon per dtype
     severity: Record<string, Severity>;
     tensor: TensorMode;
     relations: Relations;
@@ -43,8 +43,8 @@ export const DEFAULTS = {
     interpreter: '',
     entryPoints: [] as string[],
     ranges: {} as Record<string, [Bound, Bound]>,
-    traceTimeout: 120,
-    eps: 1e-8,
+    traceTimeout: 60,
+    eps: null as number | null,
     severity: {} as Record<string, Severity>,
     tensor: 'partition' as TensorMode,
     relations: 'affine' as Relations,
@@ -77,7 +77,7 @@ export function toServerSettings(
         ranges: readRanges(config.get<unknown>('ranges')),
         traceTimeout: positiveNumber(config.get<unknown>('traceTimeout'), DEFAULTS.traceTimeout),
         entryPoints: stringList(config.get<unknown>('entryPoints')),
-        eps: positiveNumber(config.get<unknown>('eps'), DEFAULTS.eps),
+        eps: config.get<unknown>('eps') === null ? null : positiveNumberOrNull(config.get<unknown>('eps')),
         severity: readSeverity(config.get<unknown>('severity')),
         tensor: oneOf(config.get<unknown>('tensor'), TENSOR_MODES, DEFAULTS.tensor),
         relations: oneOf(config.get<unknown>('relations'), RELATIONS, DEFAULTS.relations),
@@ -94,6 +94,10 @@ export function logLevelEnv(level: LogLevel): string {
 /** Whether a configuration change needs a restart; `affects` is `event.affectsConfiguration`. */
 export function needsRestart(affects: (section: string) => boolean): boolean {
     return RESTART_KEYS.some((key) => affects(`${SECTION}.${key}`));
+}
+
+function positiveNumberOrNull(value: unknown): number | null {
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
 
 function positiveNumber(value: unknown, fallback: number): number {

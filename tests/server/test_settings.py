@@ -154,3 +154,11 @@ def test_pyproject_is_read_as_the_command_line_reads_it(tmp_path):
     assert dict(settings.ranges) == {"x": (0.0, 1.0)} and settings.weight_range == (-1.0, 1.0)
     assert settings.block_limit == 16 and settings.relations is False and settings.tensor == "partition"
     assert settings.eps == {"float16": 1e-4}
+
+
+def test_a_null_eps_from_the_client_means_the_default_per_dtype(tmp_path):
+    store = SettingsStore()
+    assert store.set_initial({"eps": None}) == []
+    assert store.settings_for(tmp_path)[0].eps is None
+    assert store.set_initial({"eps": 1e-6}) == []
+    assert store.settings_for(tmp_path)[0].eps == 1e-6
