@@ -21,8 +21,13 @@ def sum_of_terms(term: Interval, count: int | None, dtype: DType) -> Interval:
     if not dtype.is_float:
         return exact.to_dtype(dtype, ulps=0)
     magnitude = count * max(abs(term.lo), abs(term.hi))
-    err = count * dtype.eps * magnitude
-    return Interval(exact.lo - err, exact.hi + err).to_dtype(dtype, ulps=1)
+    # soundness fix: flush-to-zero turns every product or partial sum below the smallest normal into 0, an
+    # absolute error of up to `tiny` each (4 products of 1e-38 * 0.5 sum to 0.0, not 2e-38)
+    err = count * dtype.eps * magnitude + count * dtype.tiny
+    # rounding and flushing never change the sign of a sum of terms of one sign
+    lo = max(exact.lo - err, 0.0) if term.lo >= 0 else exact.lo - err
+    hi = min(exact.hi + err, 0.0) if term.hi <= 0 else exact.hi + err
+    return Interval(lo, hi).to_dtype(dtype, ulps=1)
 
 
 def dims_product(shape, axes) -> int | None:

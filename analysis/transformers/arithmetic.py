@@ -74,9 +74,12 @@ def add_n(node, inputs, ctx):
         for b in blocks[1:]:
             total = total + b.interval
         magnitude = sum(max(abs(b.interval.lo), abs(b.interval.hi)) for b in blocks)
-        err = len(blocks) * dtype.eps * magnitude
+        # soundness fix: + tiny per addition, as a partial sum below the smallest normal is flushed to 0
+        err = len(blocks) * (dtype.eps * magnitude + dtype.tiny)
         form = _sum_forms(*(b.form for b in blocks))
-        return Interval(total.lo - err, total.hi + err), form.with_error(err) if form else None
+        lo = max(total.lo - err, 0.0) if total.lo >= 0 else total.lo - err   # terms of one sign keep it
+        hi = min(total.hi + err, 0.0) if total.hi <= 0 else total.hi + err
+        return Interval(lo, hi), form.with_error(err) if form else None
     return zip_blocks(node, inputs, ctx.max_blocks, block, ulps=1)
 
 
@@ -96,7 +99,8 @@ def mul(node, inputs, ctx):
 
     def block(x, y):
         if same:
-            lo2, hi2 = x.interval.lo ** 2, x.interval.hi ** 2
+            # x * x, not x ** 2: float ** raises OverflowError beyond 1e154 (the transformer then failed)
+            lo2, hi2 = x.interval.lo * x.interval.lo, x.interval.hi * x.interval.hi
             if x.interval.contains(0.0):
                 return Interval(0.0, max(lo2, hi2)), None
             return Interval(min(lo2, hi2), max(lo2, hi2)), None

@@ -8,6 +8,7 @@ block limit both operands are smashed first.
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from typing import Callable, Sequence
 
@@ -34,6 +35,12 @@ def rounding_error(interval: Interval, dtype: DType, ulps: float = 1.0) -> float
     return ulps * dtype.eps * magnitude + dtype.tiny
 
 
+def _bounded_error(form: AffineForm) -> AffineForm | None:
+    """Fix: a relation whose rounding error is unbounded (the result may overflow) proves nothing, and
+    concretising it computed -inf + inf (a transformer failure); it is dropped."""
+    return form if math.isfinite(form.err) else None
+
+
 def map_blocks(node: Node, x: AbstractTensor, fn: Callable[[Block], tuple[Interval, AffineForm | None]],
                ulps: float, index: int = 0) -> AbstractTensor:
     """Apply `fn` (block -> exact-real interval and optional form) to every block, keeping the partition."""
@@ -47,6 +54,7 @@ def map_blocks(node: Node, x: AbstractTensor, fn: Callable[[Block], tuple[Interv
         rounded = interval.to_dtype(dtype, ulps)
         if form is not None:
             form = form.with_error(rounding_error(rounded, dtype, ulps)) if ulps else form
+            form = _bounded_error(form)
             rounded = tighten(rounded, form, dtype)
         blocks.append(Block(rounded, form))
     return AbstractTensor(dtype=dtype, shape=shape if shape is not None else x.shape, partition=partition,
@@ -153,6 +161,7 @@ def zip_blocks(node: Node, operands: Sequence[AbstractTensor], block_limit: int,
         rounded = interval.to_dtype(dtype, ulps)
         if form is not None:
             form = form.with_error(rounding_error(rounded, dtype, ulps)) if ulps else form
+            form = _bounded_error(form)
             rounded = tighten(rounded, form, dtype)
         blocks.append(Block(rounded, form))
     return AbstractTensor(dtype=dtype, shape=out_shape, partition=partition, blocks=blocks)
