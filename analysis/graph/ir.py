@@ -35,6 +35,13 @@ class FunctionRef:
 # Attributes that name the element type of a node's outputs, in the order they are consulted: attributes
 # naming an output type explicitly come before `T`, which for ops like Shape names an input's type.
 _DTYPE_ATTRS = ("out_type", "DstT", "Tout", "output_type", "dtype", "Tparams", "T", "Tidx")
+# Ops whose output type is fixed whatever their attributes say (`T` names their inputs' type).
+_FIXED_OUTPUT_DTYPE = {
+    **dict.fromkeys(("Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual", "ApproximateEqual",
+                     "LogicalAnd", "LogicalOr", "LogicalNot", "IsNan", "IsInf", "IsFinite", "All", "Any",
+                     "VarIsInitializedOp", "IsVariableInitialized", "InTopK", "InTopKV2"), "bool"),
+    "Rank": "int32",
+}
 # Ops whose output is a handle, whatever their `dtype` attribute says (it names the variable's type).
 _RESOURCE_OPS = frozenset({"VarHandleOp", "HashTableV2", "MutableHashTableV2", "IteratorV2", "AnonymousIteratorV3"})
 
@@ -74,6 +81,8 @@ class Node:
             return dtypes[index]
         if self.op in _RESOURCE_OPS:
             return BY_NAME["resource"]
+        if self.op in _FIXED_OUTPUT_DTYPE:
+            return BY_NAME[_FIXED_OUTPUT_DTYPE[self.op]]
         for key in _DTYPE_ATTRS:
             value = self.attrs.get(key)
             if isinstance(value, DType):

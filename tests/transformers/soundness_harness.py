@@ -74,11 +74,9 @@ class Case:
     draw_intervals: Callable[[Any], list[Interval]] | None = None   # joint ranges, e.g. for Range
 
 
-# Ops whose abstract dtype is not TensorFlow's: Node.output_dtype reads the `T` attribute, which for these
-# ops names the input type (comparisons, Rank) or is absent (logical ops), while the output is bool / int32.
-# The intervals are still sound ([0, 1] for booleans); the dtype is wrong (graph/ir.py, reported).
-KNOWN_DTYPE_GAPS = frozenset({"Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual", "LogicalAnd",
-                              "LogicalOr", "LogicalNot", "Rank"})
+# Ops whose abstract dtype may differ from TensorFlow's (none today: graph/ir.py fixes the output type of
+# comparisons, logical ops and Rank).
+KNOWN_DTYPE_GAPS: frozenset[str] = frozenset()
 
 
 # -- ranges ----------------------------------------------------------------------------------------------
