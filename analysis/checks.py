@@ -10,6 +10,7 @@ It also owns the suppression comments: a finding whose source line carries `# na
 from __future__ import annotations
 
 import io
+import math
 import re
 import tokenize
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class UnsafeOpSpec:
     hazard: str          # what goes wrong, for the message: "log(0) = -inf"
     zone: str            # the danger zone in words: "<= 0"
     title: str           # short rule name
+    # A check that also depends on a second input (Pow's exponent): `danger` is then the coarse test on
+    # `input_index` alone (true whenever the joint test may be) and `joint(x, other, dtype)` the precise one.
+    joint: Callable[[Interval, Interval, DType], bool] | None = None
+    other_index: int = 1
 
 
 def _below_normal(x: Interval, dtype: DType) -> bool:
@@ -45,6 +50,27 @@ def _may_be_zero(x: Interval, dtype: DType) -> bool:
 
 def _exp_overflow(x: Interval, dtype: DType) -> bool:
     return dtype.is_float and x.hi > dtype.exp_overflow_threshold
+
+
+def _base_not_positive(x: Interval, dtype: DType) -> bool:
+    return x.lo < (dtype.tiny if dtype.is_float else 1.0)
+
+
+def _pow_danger(base: Interval, exponent: Interval, dtype: DType) -> bool:
+    """The base may be <= 0 and the exponent may be negative or not an integer."""
+    if not _base_not_positive(base, dtype):
+        return False
+    integral = exponent.lo == exponent.hi and math.isfinite(exponent.lo) and exponent.lo == int(exponent.lo)
+    return exponent.lo < 0 or not (integral or dtype.is_integer)
+
+
+def _non_positive_integer(x: Interval, dtype: DType) -> bool:
+    """Some integer k <= 0 lies in the range (a subnormal counts as 0)."""
+    tiny = dtype.tiny if dtype.is_float else 0.5
+    hi = 0.0 if -tiny < x.hi < tiny else x.hi
+    if hi >= 0:
+        return x.lo < tiny
+    return math.floor(hi) >= x.lo
 
 
 SPECS: tuple[UnsafeOpSpec, ...] = (
@@ -64,6 +90,22 @@ SPECS: tuple[UnsafeOpSpec, ...] = (
                  "square root of a value that may be negative"),
     UnsafeOpSpec("NS108", ("Rsqrt",), 0, _below_normal, "rsqrt(0) = inf and rsqrt(x < 0) = NaN", "<= 0",
                  "reciprocal square root of a value that may be zero or negative"),
+    UnsafeOpSpec("NS109", ("Pow",), 0, _base_not_positive,
+                 "0 ** negative = inf and negative ** fractional = NaN", "<= 0 with a negative or fractional exponent",
+                 "power of a base that may be zero or negative", joint=_pow_danger),
+    UnsafeOpSpec("NS110", ("Acos", "Asin"), 0, lambda x, d: x.lo < -1 or x.hi > 1, "acos/asin(|x| > 1) = NaN",
+                 "outside [-1, 1]", "arccosine or arcsine of a value that may lie outside [-1, 1]"),
+    UnsafeOpSpec("NS111", ("Atanh",), 0, lambda x, d: x.lo <= -1 or x.hi >= 1,
+                 "atanh(+-1) = +-inf and atanh(|x| > 1) = NaN", "outside (-1, 1)",
+                 "inverse hyperbolic tangent of a value that may reach -1 or 1"),
+    UnsafeOpSpec("NS112", ("Acosh",), 0, lambda x, d: x.lo < 1, "acosh(x < 1) = NaN", "< 1",
+                 "inverse hyperbolic cosine of a value that may be below 1"),
+    UnsafeOpSpec("NS113", ("Lgamma", "Digamma"), 0, _non_positive_integer,
+                 "lgamma/digamma have poles (inf or NaN) at 0, -1, -2, ...", "a non-positive integer",
+                 "log-gamma or digamma of a value that may be a non-positive integer"),
+    UnsafeOpSpec("NS114", ("FloorDiv", "TruncateDiv", "FloorMod", "TruncateMod", "Mod"), 1, _may_be_zero,
+                 "integer division by 0 fails and float division by 0 gives inf or NaN", "= 0",
+                 "floor/truncating division or modulo by a value that may be zero"),
 )
 
 SPEC_BY_OP: dict[str, UnsafeOpSpec] = {op: spec for spec in SPECS for op in spec.op_types}
@@ -125,6 +167,8 @@ def _check_nodes(graph: Graph, env: Environment, prefix: str) -> list[CheckResul
         value = env.value(node.inputs[spec.input_index])
         dtype = value.dtype if value.dtype.is_numeric else node.output_dtype()
         unsafe = spec.danger(value.interval, dtype)
+        if unsafe and spec.joint is not None and spec.other_index < len(node.inputs):
+            unsafe = spec.joint(value.interval, env.value(node.inputs[spec.other_index]).interval, dtype)
         results.append(CheckResult(node, spec, value.interval, dtype, unsafe, forward_op_of(node.name, graph),
                                    prefix=prefix))
     return results

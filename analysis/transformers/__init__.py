@@ -4,12 +4,21 @@ Importing this package registers every transformer; `REGISTRY` maps op type -> t
 """
 from nanscope.analysis.transformers import (  # noqa: F401  (imported for their registrations)
     arithmetic,
+    control_extra,
     control_flow,
+    data,
     elementwise,
     layout,
+    layout_extra,
+    lists,
     logic,
+    math_extra,
     nn,
+    nn_extra,
+    optimizers,
+    random_ops,
     reductions,
+    resources,
     shapes,
     sources,
 )
