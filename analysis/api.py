@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 SEVERITY = "warning"
+DEFAULT_MAX_OPS = 500_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class CheckOptions:
     # The epsilon quick fixes add or clip with: one value for every dtype, or dtype name -> value;
     # None: a default per dtype (nanscope.analysis.fixes.numbers.DEFAULT_EPS).
     eps: float | Mapping[str, float] | None = None
+    # Graphs with more ops than this are not analysed (a clear error instead of unbounded time and memory;
+    # issue 6). None: no limit.
+    max_ops: int | None = DEFAULT_MAX_OPS
 
     def assumptions(self) -> Assumptions:
         ranges = {name: Interval(float(lo), float(hi)) for name, (lo, hi) in self.ranges.items()}
@@ -74,7 +78,7 @@ def check_file_with_fixes(path: Path, options: CheckOptions = CheckOptions()
 def check_graph_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
     started = time.perf_counter()
     try:
-        graph = load_graph_file(path)
+        graph = load_graph_file(path, max_ops=options.max_ops)
     except GraphLoadError as error:
         return Report(source=path, errors=[str(error)])
     return analyse_graph(graph, path, options, locations={}, started=started)
@@ -121,11 +125,15 @@ def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOpt
 
     started = time.perf_counter() if started is None else started
     project_root = (options.project_root or path.parent).resolve()
-    reason = trace.failure_message or trace.error
+    reason = _clear_reason(trace)
     errors = [] if trace.error is None else [f"tracing {path.name} {trace.status}: {reason}"]
     if trace.graph is None:
         return Report(source=path, errors=errors or [f"tracing {path.name} produced no graph"],
                       stats=Stats(0, 0, time.perf_counter() - started))
+    if options.max_ops is not None and len(trace.graph) > options.max_ops:   # issue 6: bounded time and memory
+        errors.append(f"the graph traced from {path.name} is too large to analyse: {len(trace.graph)} ops, more "
+                      f"than the limit of {options.max_ops} (--max-ops)")
+        return Report(source=path, errors=errors, stats=Stats(0, 0, time.perf_counter() - started))
     mapper = SourceMapper(project_root)
     locations = mapper.locate_ops(trace.graph, trace.frames)
     report = analyse_graph(trace.graph, path, _with_traced_ranges(options, trace), locations=locations,
@@ -134,6 +142,18 @@ def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOpt
     if trace.error is not None and trace.error_frames:
         report.failure = mapper.locate_failure(trace.error_frames)
     return report
+
+
+def _clear_reason(trace: TraceResult) -> str | None:
+    """The one-line reason of a failed trace. Issue 6: a SyntaxError comes without a "Traceback" header, so
+    `failure_message` is its `File "...", line N` line; the exception line ("SyntaxError: ...") says more."""
+    reason = trace.failure_message or trace.error
+    if reason and reason.startswith("File ") and trace.error:
+        exception_lines = [line for line in trace.error.splitlines() if line.strip() and not line.startswith(" ")
+                           and not line.startswith("File ")]
+        if exception_lines:
+            return exception_lines[-1].strip()
+    return reason
 
 
 def _with_traced_ranges(options: CheckOptions, trace: TraceResult) -> CheckOptions:
@@ -179,11 +199,11 @@ def _analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locatio
                                      (r.input_range.lo, r.input_range.hi), r.split_on)
                           for r in results if not r.unsafe]
     report.ops = _op_infos(graph, env, results, locations)
-    report.unsupported_ops = sorted(env.unsupported)
-    if env.unsupported:
-        names = ", ".join(sorted(env.unsupported))
-        report.notes.append(f"{len(env.unsupported)} op types have no transformer and were treated as unbounded: "
-                            f"{names}")
+    unsupported = set(env.unsupported).union(*(body.env.unsupported for body in env.bodies))
+    report.unsupported_ops = sorted(unsupported)
+    if unsupported:
+        report.notes.append(f"{len(unsupported)} op types have no transformer and were treated as unbounded: "
+                            f"{', '.join(sorted(unsupported))}")
     if env.failed:
         report.notes.append(f"{len(env.failed)} ops could not be analysed and were treated as unbounded: "
                             + ", ".join(sorted(env.failed)[:10]))

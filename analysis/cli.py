@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import math
 import sys
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-v", "--verbose", action="store_true", help="list every file skipped while searching")
     check.add_argument("--timeout", type=float, help="seconds a script may run while tracing (default: 60)")
     check.add_argument("--interpreter", help="Python that runs the traced scripts (default: this one)")
+    check.add_argument("--max-ops", type=int, metavar="N", help="do not analyse graphs of more than N ops "
+                       "(default: 500000)")   # issue 6: the graph-size limit as a setting
     check.add_argument("--tensor", choices=TENSOR_MODES,
                        help="tensor abstraction: partition (split points from ops; default), smash (one interval "
                        "per tensor) or expand (one interval per element)")
@@ -161,6 +164,8 @@ def check_settings(args: argparse.Namespace) -> project.Settings:
     }
     if args.block_limit is not None and args.block_limit < 1:
         raise UsageError("--block-limit must be at least 1")
+    if args.max_ops is not None and args.max_ops < 1:
+        raise UsageError("--max-ops must be at least 1")
     if args.jobs is not None and args.jobs < 0:
         raise UsageError("--jobs must be 0 (the number of cores) or more")
     if args.timeout is not None and not (args.timeout > 0 and not math.isinf(args.timeout)):
@@ -176,6 +181,8 @@ def run_check(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = check_settings(args)
     options = settings.check_options()
+    if args.max_ops is not None:       # issue 6: command line only (not a [tool.nanscope] key yet)
+        options = dataclasses.replace(options, max_ops=args.max_ops)
     if args.fix or args.diff:
         if settings.format != "text":
             raise UsageError(f"--fix and --diff print text; they cannot be combined with --format {settings.format}")

@@ -35,6 +35,17 @@ OUTPUT_ARGS: dict[str, tuple[str, ...]] = {
     "SelfAdjointEigV2": ("e", "v"),
     "LSTMBlockCell": ("i", "cs", "f", "o", "ci", "co", "h"),
     "GRUBlockCell": ("r", "u", "c", "h"),
+    "FusedBatchNormGrad": ("x_backprop", "scale_backprop", "offset_backprop", "reserve_space_3", "reserve_space_4"),
+    "FusedBatchNormGradV2": ("x_backprop", "scale_backprop", "offset_backprop", "reserve_space_3",
+                             "reserve_space_4"),
+    "FusedBatchNormGradV3": ("x_backprop", "scale_backprop", "offset_backprop", "reserve_space_4",
+                             "reserve_space_5"),
+    "TensorListPopBack": ("output_handle", "tensor"),
+    "TensorArrayV3": ("handle", "flow"),
+    "TensorArrayGradV3": ("grad_handle", "flow_out"),
+    "TensorArrayConcatV3": ("value", "lengths"),
+    "StatelessRandomGetKeyCounter": ("key", "counter"),
+    "StatelessRandomGetKeyCounterAlg": ("key", "counter", "alg"),
 }
 
 

@@ -25,33 +25,47 @@ class GraphLoadError(Exception):
     """A graph file or buffer that is not a readable GraphDef."""
 
 
-def load_graph_file(path: Path) -> Graph:
+class GraphTooLarge(GraphLoadError):
+    """A GraphDef with more ops than the caller's limit (issue 6: refused before building the IR)."""
+
+
+def _check_size(graph_def: Any, source: str, max_ops: int | None) -> None:
+    # Robustness (issue 6): count the nodes of the parsed proto before building the IR, whose memory and
+    # analysis time grow with the op count; a too-large graph is a clear error, not an exhausted machine.
+    if max_ops is not None and len(graph_def.node) > max_ops:
+        raise GraphTooLarge(f"{source} is too large to analyse: {len(graph_def.node)} ops, more than the limit "
+                            f"of {max_ops} (--max-ops)")
+
+
+def load_graph_file(path: Path, max_ops: int | None = None) -> Graph:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise GraphLoadError(f"cannot read {path}: {error.strerror or error}") from error
     if path.suffix == ".pbtxt":
-        return graph_from_text(data, source=str(path))
-    return graph_from_bytes(data, source=str(path))
+        return graph_from_text(data, source=str(path), max_ops=max_ops)
+    return graph_from_bytes(data, source=str(path), max_ops=max_ops)
 
 
-def graph_from_bytes(data: bytes, source: str = "<bytes>") -> Graph:
+def graph_from_bytes(data: bytes, source: str = "<bytes>", max_ops: int | None = None) -> Graph:
     graph_def = proto.GraphDef()
     try:
         graph_def.ParseFromString(data)
     except (message.DecodeError, ValueError, RecursionError) as error:
         raise GraphLoadError(f"{source} is not a binary GraphDef: {error}") from error
+    _check_size(graph_def, source, max_ops)
     return graph_from_proto(graph_def)
 
 
-def graph_from_text(data: bytes, source: str = "<text>") -> Graph:
+def graph_from_text(data: bytes, source: str = "<text>", max_ops: int | None = None) -> Graph:
     graph_def = proto.GraphDef()
     try:
         text = data.decode("utf-8")
         text_format.Parse(text, graph_def, allow_unknown_field=True)
     except (UnicodeDecodeError, text_format.ParseError, ValueError, RecursionError) as error:
         raise GraphLoadError(f"{source} is not a text GraphDef: {error}") from error
+    _check_size(graph_def, source, max_ops)
     return graph_from_proto(graph_def)
 
 

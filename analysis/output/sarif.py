@@ -1,6 +1,6 @@
 """`--format sarif`: a SARIF 2.1.0 log (one run) for code-scanning services and SARIF viewers.
 
-- `tool.driver.rules` lists every rule code (NS101..NS108) with its id, a kebab-case name, short and full
+- `tool.driver.rules` lists every rule code with its id, a kebab-case name, short and full
   descriptions, `help` text, `helpUri` (the rule's page: `docs/rules/NSxxx.md` relative to the repository,
   or below the `rules-url` setting) and a default level of `warning`. Each result points at its rule with `ruleId` and `ruleIndex`.
 - Locations use `artifactLocation.uri` relative to the project root with `uriBaseId` `%SRCROOT%`
@@ -42,6 +42,12 @@ RULE_NAMES = {
     "NS106": "reciprocal-of-zero",
     "NS107": "sqrt-of-negative",
     "NS108": "rsqrt-of-non-positive",
+    "NS109": "pow-of-non-positive-base",
+    "NS110": "acos-asin-out-of-domain",
+    "NS111": "atanh-out-of-domain",
+    "NS112": "acosh-below-one",
+    "NS113": "lgamma-digamma-at-pole",
+    "NS114": "integer-division-by-zero",
 }
 
 
@@ -115,7 +121,7 @@ def _fix_json(fix: Any, root: Path) -> dict:
 
 def fixes_for(finding: Finding, fixes: Iterable[Any]) -> list[Any]:
     """The proven fixes of `finding` among a report's fixes, the preferred one first."""
-    own = [fix for fix in fixes if getattr(fix, "op_name", None) == finding.op_name
+    own = [fix for fix in fixes if fix.op_name == finding.op_name
            and getattr(fix, "code", finding.code) == finding.code and getattr(fix, "proven", False)
            and getattr(fix, "edits", None)]
     return sorted(own, key=lambda fix: not getattr(fix, "preferred", False))

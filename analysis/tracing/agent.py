@@ -190,6 +190,17 @@ def run_as_main(script, run_name="__main__"):
     (`frames.CODE_OBJECTS`) and the module's own namespace is returned (not a copy)."""
     with open(script, "rb") as handle:
         source = handle.read()
+    # Issue 6: compile() of bytes lets undecodable bytes in comments pass, but `python script.py` refuses
+    # the file; decode strictly as the interpreter would, so the user learns the file is not UTF-8.
+    import io
+    import tokenize
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    try:
+        source.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = source[:error.start].count(b"\n") + 1
+        raise SyntaxError(f"(unicode error) the file is not valid {encoding} (byte {source[error.start]:#04x} on "
+                          f"line {line}) and declares no other encoding", (script, line, 1, None)) from None
     code = compile(source, script, "exec", dont_inherit=True)
     frames_module.CODE_OBJECTS.append(code)
     module = types.ModuleType(run_name)

@@ -99,7 +99,7 @@ def test_no_path_checks_the_entry_points_else_the_project(cli, corpus):
     assert sorted({f["path"] for f in json.loads(out)["findings"]}) == ["graphs/mnist_softmax.pbtxt"]
     configure(root, 'format = "json"\nentry-points = ["graphs/clean.pbtxt"]\n')
     code, out, _ = cli("check")
-    assert code == 0 and json.loads(out)["stats"]["ops"] == 5
+    assert code == 0 and json.loads(out)["stats"]["ops"] == 6
     configure(root, 'entry-points = ["graphs/absent.pbtxt"]\n')
     code, _, err = cli("check")
     assert code == 2 and "entry point 'graphs/absent.pbtxt'" in err

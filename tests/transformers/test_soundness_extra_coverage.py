@@ -32,6 +32,8 @@ def test_every_registered_op_type_has_a_soundness_test():
                 "IteratorGetNext", "IteratorGetNextSync", "FIFOQueueV2", "QueueEnqueueV2", "QueueEnqueueManyV2",
                 "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2", "QueueSizeV2", "QueueCloseV2",
                 "AnonymousIteratorV3", "StringFormat", "PrintV2", "Assert", "Empty", "RefMerge"}
+    for alias, op in test_soundness.ALIASES.items():   # an alias counts only while it shares the tested op's
+        assert REGISTRY[alias] is REGISTRY[op], f"{alias} no longer shares {op}'s transformer: test it"
     missing = sorted(set(REGISTRY) - covered)
     assert not missing, f"transformers without a soundness test: {missing}"
 
