@@ -78,7 +78,21 @@ def diagnostics_by_file(report: Report, entry: Path, lines_for: LinesFor, style:
         graph_file = entry.suffix in (".pb", ".pbtxt")
         result.setdefault(key, (path, []))[1].append(
             finding_to_diagnostic(finding, rng, style, related, graph_file=graph_file))
+    if report.unsupported_ops:
+        result.setdefault(same_path_key(entry), (entry, []))[1].append(unsupported_ops_diagnostic(report))
     return result
+
+
+def unsupported_ops_diagnostic(report: Report) -> types.Diagnostic:
+    """One information diagnostic at the top of the entry point naming the op types without a transformer:
+    their outputs were treated as unbounded, which can cost precision (never soundness)."""
+    names = ", ".join(report.unsupported_ops)
+    count = len(report.unsupported_ops)
+    return types.Diagnostic(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        message=f"nanscope has no transformer for {count} op type{'s' if count != 1 else ''} of this graph "
+                f"({names}); their outputs were treated as unbounded",
+        severity=types.DiagnosticSeverity.Information, source="nanscope", code="unsupported-ops")
 
 
 def _node_line(op_name: str, lines: Sequence[str] | None) -> types.Range | None:

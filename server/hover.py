@@ -33,7 +33,10 @@ def hover(ls: NanscopeServer, params: types.HoverParams) -> types.Hover | None:
     if fs_path is None:
         return None
     document = ls.workspace.get_text_document(uri)
-    lines = document.lines
+    try:   # a document neither open nor on disk has nothing to hover
+        lines = document.lines
+    except OSError:
+        return None
     if params.position.line >= len(lines):
         return None
     encoding = ls.workspace.position_encoding

@@ -15,6 +15,7 @@ Forms are exact-real relations; float arithmetic adds rounding error, which ever
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -28,7 +29,8 @@ MAX_ATOMS = 24
 class Atom:
     key: tuple
     range: Interval
-    relu_of: AffineForm | None = None   # set for relu atoms: the canonical base form
+    relu_of: AffineForm | None = None   # set for relu atoms: the canonical base form B
+    negative_part: Atom | None = None   # set for relu atoms: relu(-B), with its range fixed at creation
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -37,8 +39,12 @@ class Atom:
         return isinstance(other, Atom) and self.key == other.key
 
     def moved(self, via: str) -> Atom:
-        """The same elements seen through one more layout change (named by the op that made it)."""
-        return Atom(self.key + (via,), self.range, self.relu_of)
+        """The same elements seen through one more layout change (named by the op that made it); a relu
+        atom's base and negative part move with it, so substituting relu(B) = B + relu(-B) stays sound."""
+        if self.relu_of is None:
+            return Atom(self.key + (via,), self.range)
+        negative = self.negative_part.moved(via) if self.negative_part is not None else None
+        return Atom(self.key + (via,), self.range, self.relu_of.moved(via), negative)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -213,7 +219,12 @@ def _substitute_relus(form: AffineForm) -> AffineForm | None:
 
 
 def negated_relu_atom(relu_atom: Atom) -> Atom:
-    """relu(-B) for the relu atom relu(B): the amount by which relu(B) exceeds B; in [0, max(0, -lo B)]."""
+    """relu(-B) for the relu atom relu(B): the amount by which relu(B) exceeds B; in [0, max(0, -lo B)].
+
+    Its range is fixed when the relu atom is made (from the relu's input range), so concretising a form
+    never re-concretises the chain of relus below it (which would cost time exponential in its depth)."""
+    if relu_atom.negative_part is not None:
+        return relu_atom.negative_part
     base_range = relu_atom.relu_of.bounds()
     return Atom(relu_atom.key + ("neg",), Interval(max(0.0, -base_range.hi), max(0.0, -base_range.lo)))
 
@@ -228,12 +239,32 @@ def relu_form(base: AffineForm, base_range: Interval) -> AffineForm:
     canonical, sign = _canonical(base)
     canonical_range = base_range if sign > 0 else -base_range
     # err is part of the key: relus of values that differ by rounding are different atoms.
-    relu_atom = Atom(("relu", canonical.err) + canonical.key, Interval(max(0.0, canonical_range.lo), max(0.0, canonical_range.hi)),
-                     relu_of=AffineForm(canonical.terms, canonical.const, canonical.err))
+    key = _relu_key((canonical.err,) + canonical.key)
+    negative = Atom(key + ("neg",), Interval(max(0.0, -canonical_range.hi), max(0.0, -canonical_range.lo)))
+    relu_atom = Atom(key, Interval(max(0.0, canonical_range.lo), max(0.0, canonical_range.hi)),
+                     relu_of=AffineForm(canonical.terms, canonical.const, canonical.err), negative_part=negative)
     form = AffineForm.of_atom(relu_atom)
     if sign > 0:
         return form
     return (form - canonical) or form  # relu(-B) = relu(B) - B
+
+
+# Relu atoms get compact keys: the full key of relu(B) would contain B's atoms' keys, and so the keys of
+# the relus below it, growing exponentially along chains of relus. Equal bases get the same number while
+# they are in the table; numbers are never reused, so forgetting the table (to bound its size) can only
+# cost sharing, never make two different relus equal.
+_RELU_NUMBERS: dict[tuple, int] = {}
+_NEXT_RELU_NUMBER = itertools.count()
+_MAX_RELU_NUMBERS = 200_000
+
+
+def _relu_key(base_key: tuple) -> tuple:
+    number = _RELU_NUMBERS.get(base_key)
+    if number is None:
+        if len(_RELU_NUMBERS) >= _MAX_RELU_NUMBERS:
+            _RELU_NUMBERS.clear()
+        number = _RELU_NUMBERS.setdefault(base_key, next(_NEXT_RELU_NUMBER))
+    return ("relu", number)
 
 
 def _canonical(form: AffineForm) -> tuple[AffineForm, int]:

@@ -173,3 +173,15 @@ def test_hover_markdown():
     assert "**unsafe** (NS101): log of a value that can be 0" in text
     assert "`Sqrt` (Sqrt): output in [0, 2], shape [], float32" in text
     assert "proven safe: its input stays in [0, 4]" in text
+
+
+def test_unsupported_ops_become_one_information_diagnostic(tmp_path):
+    from nanscope.analysis.report import Report
+    from nanscope.server.convert import report_to_diagnostics
+    path = tmp_path / "model.py"
+    path.write_text("import tensorflow as tf\n", encoding="utf-8")
+    report = Report(source=path, unsupported_ops=["Qr", "Svd"])
+    (diagnostic,) = report_to_diagnostics(report, path, ["import tensorflow as tf\n"])
+    assert diagnostic.severity == types.DiagnosticSeverity.Information and diagnostic.code == "unsupported-ops"
+    assert "Qr, Svd" in diagnostic.message and diagnostic.range.start.line == 0
+    assert report_to_diagnostics(Report(source=path), path, ["import tensorflow as tf\n"]) == []
