@@ -168,7 +168,7 @@ def elementwise_programs(draw):
 @given(elementwise_programs(), st.floats(-3, 3, width=32), st.floats(-3, 3, width=32))
 def test_inferred_ranges_contain_tensorflow_values(program, a, b):
     tf = pytest.importorskip("tensorflow")
-    lo, hi = sorted((a, b))       # float32 values: what the placeholders can hold
+    lo, hi = sorted((a + 0.0, b + 0.0))   # float32 values the placeholders can hold (+ 0.0 turns -0.0 into 0.0)
     graph = tf.Graph()
     with graph.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [5], name="x")
