@@ -156,24 +156,19 @@ def squared_difference(node, inputs, ctx):
     return zip_blocks(node, inputs[:2], ctx.max_blocks, block, ulps=2)
 
 
-@transformer("Maximum")
-def maximum(node, inputs, ctx):
-    """Exact: elementwise max of both bounds."""
-    exact = _concrete(node, inputs[:2], np.maximum)
+# Maximum and Minimum select one of their operands: (numpy function for known integers, bound selector).
+_EXTREMES = {"Maximum": (np.maximum, max), "Minimum": (np.minimum, min)}
+
+
+@transformer(*_EXTREMES)
+def extreme(node, inputs, ctx):
+    """Exact: the elementwise max (Maximum) or min (Minimum) of both bounds."""
+    on_values, pick = _EXTREMES[node.op]
+    exact = _concrete(node, inputs[:2], on_values)
     if exact is not None:
         return exact
     return zip_blocks(node, inputs[:2], ctx.max_blocks, lambda a, b: (
-        Interval(max(a.interval.lo, b.interval.lo), max(a.interval.hi, b.interval.hi)), None), ulps=0)
-
-
-@transformer("Minimum")
-def minimum(node, inputs, ctx):
-    """Exact: elementwise min of both bounds."""
-    exact = _concrete(node, inputs[:2], np.minimum)
-    if exact is not None:
-        return exact
-    return zip_blocks(node, inputs[:2], ctx.max_blocks, lambda a, b: (
-        Interval(min(a.interval.lo, b.interval.lo), min(a.interval.hi, b.interval.hi)), None), ulps=0)
+        Interval(pick(a.interval.lo, b.interval.lo), pick(a.interval.hi, b.interval.hi)), None), ulps=0)
 
 
 @transformer("ClipByValue")
