@@ -8,6 +8,7 @@ Whenever shapes or indices are not statically known the result falls back to the
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 
 import numpy as np
@@ -475,9 +476,88 @@ def gather(node, inputs, ctx):
                   ctx.max_blocks, node.name)
 
 
+# OneHot labels every output element: off_value for sure, on_value for sure, or either (index unknown).
+_OFF, _ON, _EITHER = 0, 1, 2
+# Labels are computed per block of the indices times the depth; beyond this many, the hull.
+MAX_ONE_HOT_LABELS = 1 << 20
+
+
 @transformer("OneHot")
 def one_hot(node, inputs, ctx):
-    """Each element is on_value or off_value."""
-    return out(node, inputs[2].interval.join(inputs[3].interval))
+    """Each element is on_value or off_value; known indices (a constant, or blocks whose interval is one
+    value) give split points: out[..., j, ...] is on_value exactly where the index equals j, and an index
+    block in [lo, hi] can only be on at depths lo..hi (an index outside [0, depth) is off everywhere).
+    The output is cut wherever these labels change along an axis, so every block holds one label."""
+    indices, depth_value = inputs[0], inputs[1].value
+    dtype = node.output_dtype()
+    values = {_OFF: inputs[3].interval, _ON: inputs[2].interval}
+    values[_EITHER] = values[_OFF].join(values[_ON])
+    fallback = out(node, values[_EITHER])
+    if depth_value is None or np.asarray(depth_value).size != 1 or indices.shape is None:
+        return fallback
+    depth = int(np.asarray(depth_value).reshape(()))
+    rank = len(indices.shape) + 1
+    axis = int(node.attr("axis", -1))
+    axis = rank - 1 if axis == -1 else axis
+    if depth < 1 or not 0 <= axis < rank:
+        return fallback
+    # the grid of the indices: one cell per element when the indices are known, else one per block
+    if indices.value is not None and indices.value.shape == tuple(indices.shape):
+        cell_lengths = [[1] * d for d in indices.shape]
+        lo = hi = np.asarray(indices.value, dtype=np.float64)
+    else:
+        cell_lengths = [[(e - s) if e is not None else None for s, e in axis_segments]
+                        for axis_segments in _segments(indices)]
+        grid_shape = tuple(len(lengths) for lengths in cell_lengths)
+        lo = np.array([b.interval.lo for b in indices.blocks], dtype=np.float64).reshape(grid_shape)
+        hi = np.array([b.interval.hi for b in indices.blocks], dtype=np.float64).reshape(grid_shape)
+    if lo.size == 0 or lo.size * depth > MAX_ONE_HOT_LABELS:
+        return fallback
+    labels = _one_hot_labels(np.ceil(lo), np.floor(hi), depth)
+    labels = np.moveaxis(labels, -1, axis)
+    lengths = cell_lengths[:axis] + [[1] * depth] + cell_lengths[axis:]
+    # merge runs of equal slices along every axis: the labels are constant inside each merged block
+    runs = [_equal_runs(labels, a) for a in range(rank)]
+    count = math.prod(len(r) for r in runs)
+    shape = node.output_shape()
+    if shape is None:
+        shape = tuple(indices.shape[:axis]) + (depth,) + tuple(indices.shape[axis:])
+    if count > ctx.max_blocks or len(shape) != rank:
+        present = np.unique(labels)
+        hull = values[int(present[0])]
+        for label in present[1:]:
+            hull = hull.join(values[int(label)])
+        return out(node, hull)
+    run_lengths = []
+    for a, axis_runs in enumerate(runs):
+        merged = []
+        for first, last in axis_runs:
+            part = lengths[a][first:last]
+            merged.append(None if None in part else sum(part))
+        run_lengths.append(merged)
+    grid = labels[np.ix_(*[[first for first, _ in axis_runs] for axis_runs in runs])]
+
+    def block_at(coords):
+        return Block(values[int(grid[coords])].to_dtype(dtype, 0))
+    return _build(node, 0, shape, run_lengths, block_at, ctx.max_blocks, None)
 
 
+def _one_hot_labels(lo: np.ndarray, hi: np.ndarray, depth: int) -> np.ndarray:
+    """Per cell (lo, hi: integer bounds of its indices) and depth j: _ON if every index is j, _OFF if none
+    can be, else _EITHER. Shape: lo.shape + (depth,)."""
+    j = np.arange(depth, dtype=np.float64)
+    lo, hi = lo[..., None], hi[..., None]
+    possible = (lo <= j) & (j <= hi)
+    return np.where(possible & (lo == hi), _ON, np.where(possible, _EITHER, _OFF)).astype(np.int8)
+
+
+def _equal_runs(labels: np.ndarray, axis: int) -> list[tuple[int, int]]:
+    """(first, end) of the runs of positions along `axis` whose slices of `labels` are equal."""
+    n = labels.shape[axis]
+    if n <= 1:
+        return [(0, n)]
+    changed = np.diff(labels, axis=axis) != 0
+    other = tuple(a for a in range(labels.ndim) if a != axis)
+    cuts = (np.flatnonzero(changed.any(axis=other)) + 1).tolist()
+    points = [0] + cuts + [n]
+    return list(zip(points[:-1], points[1:]))

@@ -128,3 +128,27 @@ def test_functional_while_and_if_bodies_are_analysed():
 def _branch(graph, attr):
     cond = next(n for n in graph if n.op == "StatelessIf")
     return cond.attr(attr).name
+
+
+def one_hot_graph():
+    hot = tf.one_hot([2, 2, 2], depth=4, on_value=1.0, off_value=0.0)
+    tf.math.log(hot[:, 2], name="log_hot")
+    tf.math.log(hot[:, 1:], name="log_some_cold")
+    labels = v1.placeholder(tf.int32, [None], name="labels")
+    soft = tf.one_hot(labels, depth=4)
+    tf.math.log(1.0 - soft[:, 3], name="log_never_hot")
+    tf.math.log(1.0 - soft[:, 1], name="log_maybe_hot")
+    tf.math.log(tf.one_hot([-1, 7], depth=3) + 1.0, name="log_out_of_range")
+
+
+def test_one_hot_with_known_indices_creates_split_points():
+    graph = build(one_hot_graph)
+    ranges = {"labels": (0.0, 2.0)}
+    safe_with_partitions = {"log_hot": "safe", "log_some_cold": "unsafe", "log_never_hot": "safe",
+                            "log_maybe_hot": "unsafe", "log_out_of_range": "safe"}
+    assert verdicts(graph, ranges) == safe_with_partitions
+    assert verdicts(graph, ranges, tensor="expand") == safe_with_partitions
+    smashed = verdicts(graph, ranges, tensor="smash")
+    assert smashed == safe_with_partitions | {"log_hot": "unsafe", "log_never_hot": "unsafe"}
+    # a block limit below the one-hot's blocks smashes it too
+    assert verdicts(graph, ranges, block_limit=2)["log_hot"] == "unsafe"

@@ -322,6 +322,13 @@ case("OneHot", "OneHot", [x_in(I32, (5,), "smallint"), x_in(shape=()), x_in(shap
      lambda i, on, off: raw.OneHot(indices=i, depth=4, on_value=on, off_value=off))
 case("OneHot-axis0", "OneHot", [x_in(I32, (2, 3), "smallint"), x_in(I32, ()), x_in(I32, ())],
      lambda i, on, off: raw.OneHot(indices=i, depth=3, on_value=on, off_value=off, axis=0))
+# known indices give split points (negative and too large ones are off everywhere); indices concatenated
+# from a constant and a placeholder are partitioned: a point block is one-hot, a ranged block on or off
+case("OneHot-constant", "OneHot", [x_in(shape=()), x_in(shape=())],
+     lambda on, off: raw.OneHot(indices=[[2, -1, 0], [4, 3, 2]], depth=4, on_value=on, off_value=off, axis=1))
+case("OneHot-partitioned", "OneHot", [x_in(I32, (3,), "smallint"), x_in(shape=()), x_in(shape=())],
+     lambda i, on, off: raw.OneHot(indices=raw.ConcatV2(values=[[1, 1, 5], i, [-2]], axis=0), depth=4,
+                                   on_value=on, off_value=off))
 
 # a few compositions: transformers applied to their own outputs (rounded, partitioned, related values)
 case("compose-affine", "Sub", [x_in(), x_in()], lambda a, b: raw.Sub(x=raw.AddV2(x=a, y=b), y=raw.Sub(x=a, y=b)),
