@@ -11,7 +11,9 @@ A diagnostic carries: the rule code with `codeDescription.href` (the rule page: 
 by default the `docs/rules/` folder next to the installed package, as a file: URI, when it exists), the
 message with the inferred input range, `relatedInformation` with one entry per assumption the verdict rests
 on ("x is assumed in [-inf, inf] (any float32 value)", at the line that creates x), the severity
-configured for the code, and `data` naming the op (for code actions).
+configured for the code, and `data` naming the op (for code actions). Two diagnostics are not findings,
+both Information: "unsupported-ops" at the top of the entry point (op types treated as unbounded), and
+"trace-failed" at the line where the traced script failed (the partial graph was analysed).
 """
 from __future__ import annotations
 
@@ -80,7 +82,18 @@ def diagnostics_by_file(report: Report, entry: Path, lines_for: LinesFor, style:
             finding_to_diagnostic(finding, rng, style, related, graph_file=graph_file))
     if report.unsupported_ops:
         result.setdefault(same_path_key(entry), (entry, []))[1].append(unsupported_ops_diagnostic(report))
+    if report.failure is not None and report.errors:
+        path = Path(report.failure.path)
+        rng = span_to_range(report.failure.span, lines_for(path), style.encoding)
+        result.setdefault(same_path_key(path), (path, []))[1].append(trace_failure_diagnostic(report.errors[0], rng))
     return result
+
+
+def trace_failure_diagnostic(message: str, rng: types.Range) -> types.Diagnostic:
+    """One information diagnostic at the line where the traced script failed, with the exception message
+    (`Report.failure`, `Report.errors[0]`): the findings come from the graph built before that line."""
+    return types.Diagnostic(range=rng, message=message, severity=types.DiagnosticSeverity.Information, source=SOURCE,
+                            code="trace-failed")
 
 
 def unsupported_ops_diagnostic(report: Report) -> types.Diagnostic:
