@@ -4,9 +4,10 @@ Owns the catalogue, in order of preference within an op type:
 
 - Log (NS101): `-reduce_sum(y * log(softmax(z)), axis=-1)` -> `softmax_cross_entropy_with_logits(labels=y,
   logits=z)` (only where the pattern is exact, in the source and in the graph); `log(softmax(z))` ->
-  `log_softmax(z)`; `log(sigmoid(z))` -> `log_sigmoid(z)`; `log(clip_by_value(x, eps, 1.0))` for a
-  probability; `log(maximum(x, eps))`; `log(x + eps)`; `log(clip_by_value(x, eps, hi))` with hi from the
-  inferred upper bound.
+  `log_softmax(z)`; `log(sigmoid(z))` -> `log_sigmoid(z)` (these three also for `y = softmax(z)` on an
+  earlier line and `log(y)`, when z is a name that means the same tensor at the log);
+  `log(clip_by_value(x, eps, 1.0))` for a probability; `log(maximum(x, eps))`; `log(x + eps)`;
+  `log(clip_by_value(x, eps, hi))` with hi from the inferred upper bound.
 - Log1p (NS102): `log1p(maximum(x, -1 + margin))`.
 - Exp, Expm1 (NS103, NS104): `exp(minimum(x, limit))`, limit = ln(max) of the dtype rounded down.
 - RealDiv, Div (NS105): `divide_no_nan(a, b)`; `a / (b + eps)` when b is proven non-negative.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 from astroid import nodes
@@ -294,15 +296,49 @@ def _single_operand_call(site: FixSite, node: nodes.NodeNG, op_type: str) -> nod
 
 def _inner(site: FixSite, op_type: str) -> tuple[Node, nodes.NodeNG, nodes.NodeNG] | None:
     """For `log(f(z))` with f making `op_type`: (the f node in the graph, the f call, z's expression),
-    when the graph agrees (the Log reads that op, and the op was made by that very call)."""
+    when the graph agrees (the Log reads that op, and the op was made by that very call). Also for
+    `y = f(z)` on an earlier line and `log(y)`, when z's text means the same tensor at the log (see
+    `_assigned_inner`)."""
     producer = site.graph.get(site.x_ref.node)
     arg = site.operand(0)
     if producer is None or producer.op != op_type or arg is None or not producer.inputs:
         return None
+    if isinstance(arg, nodes.Name):
+        return _assigned_inner(site, producer, arg, op_type)
     z = _single_operand_call(site, arg, op_type)
     if z is None or not site.located_at(producer.name, arg):
         return None
     return producer, arg, z
+
+
+def _assigned_inner(site: FixSite, producer: Node, name: nodes.Name, op_type: str
+                    ) -> tuple[Node, nodes.NodeNG, nodes.NodeNG] | None:
+    """`y = f(z)` then `log(y)`: (the f node, the f call, z) when rewriting `log(y)` in terms of z is exact.
+
+    The graph must say the Log reads the op that call made; `y` must be bound only by that assignment and
+    `z` be a plain name bound exactly once, both in the scope of the log (so that `z` written at the log
+    is the tensor the call read, and copying it runs no code twice: a call such as `dense(h)` as z would
+    build a second layer, so it is never copied)."""
+    location = site.locations.get(producer.name)
+    if location is None or Path(location.path).resolve() != site.source.path.resolve():
+        return None
+    calls = [e for e in site.source.expressions_at(location.span) if creates(e, op_type)]
+    if len(calls) != 1:
+        return None
+    [call] = calls
+    z = _single_operand_call(site, call, op_type)
+    assign = call.parent
+    if not isinstance(z, nodes.Name) or not isinstance(assign, nodes.Assign) or assign.value is not call:
+        return None
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0], nodes.AssignName) or \
+            assign.targets[0].name != name.name:
+        return None
+    scope = site.expr.scope()
+    if call.scope() is not scope or name.scope() is not scope:
+        return None
+    if scope.locals.get(name.name) != [assign.targets[0]] or len(scope.locals.get(z.name, ())) != 1:
+        return None
+    return producer, call, z
 
 
 def _log_softmax(site: FixSite) -> Candidate | None:
