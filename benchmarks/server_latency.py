@@ -24,23 +24,24 @@ Prints a Markdown table; the target is a warm edit of about 1 s or less for the 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-import queue
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from benchmarks.common import markdown
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+# The server driver is the tests' (tests/server/lsp_helpers.py: RawServer), imported by module name.
+if str(REPO / "tests" / "server") not in sys.path:
+    sys.path.insert(0, str(REPO / "tests" / "server"))
+
+from lsp_helpers import RawServer, is_publication  # noqa: E402 - needs the sys.path entry above
 
 MLP_1K = '''"""A ~1k-op TensorFlow 1 model: a deep MLP, a softmax cross entropy with the classic log, a training step."""
 import numpy as np
@@ -73,84 +74,22 @@ def models() -> dict[str, str]:
     return found
 
 
-class Server:
-    """`python -m nanscope.server` on pipes, with hand-framed JSON-RPC and a reader thread."""
+def start_server(cwd: Path) -> RawServer:
+    """`python -m nanscope.server` on pipes (the tests' `RawServer`)."""
+    return RawServer([sys.executable, "-m", "nanscope.server"], cwd)
 
-    def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "nanscope.server"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd)
-        self.inbox: queue.Queue[tuple[float, dict]] = queue.Queue()
-        self.log: list[str] = []
-        self._ids = itertools.count(1)
-        threading.Thread(target=self._read, daemon=True).start()
 
-    def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    return
-                if line in (b"\r\n", b"\n"):
-                    break
-                name, _, value = line.decode("ascii").partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            if length is None:
-                return
-            message = json.loads(stream.read(length))
-            if message.get("method") == "window/logMessage":
-                self.log.append(message["params"]["message"])
-            self.inbox.put((time.perf_counter(), message))
+def traces(server: RawServer, name: str) -> int:
+    """How many times the server traced the file `name` (it logs each trace at level info)."""
+    return sum(1 for line in server.log if line.startswith((f"nanscope: traced {name}:",
+                                                             f"nanscope: output of {name} ")))
 
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
 
-    def wait(self, predicate: Callable[[dict], bool], timeout: float = 300.0) -> float:
-        """The arrival time of the first message (from now on) that satisfies `predicate`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            arrived, message = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-            if "id" in message and "method" in message:      # a request from the server
-                self.send({"id": message["id"], "result": None})
-            if predicate(message):
-                return arrived
-
-    def request(self, method: str, params: Any) -> None:
-        number = next(self._ids)
-        self.send({"id": number, "method": method, "params": params})
-        self.wait(lambda m: m.get("id") == number and "method" not in m)
-
-    def notify(self, method: str, params: Any) -> None:
-        self.send({"method": method, "params": params})
-
-    def published(self, uri: str) -> Callable[[dict], bool]:
-        return lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
-
-    def traces(self, name: str) -> int:
-        """How many times the server traced the file `name` (it logs each trace at level info)."""
-        return sum(1 for line in self.log if line.startswith((f"nanscope: traced {name}:",
-                                                               f"nanscope: output of {name} ")))
-
-    def ops(self, name: str) -> int | None:
-        """The op count of the last analysis of `name` (logged at level debug)."""
-        counts = [int(m.group(1)) for line in self.log
-                  if (m := re.match(rf"nanscope: {re.escape(name)}: analysed (\d+) ops", line))]
-        return counts[-1] if counts else None
-
-    def close(self) -> None:
-        try:
-            self.request("shutdown", None)
-            self.notify("exit", None)
-            self.process.wait(timeout=30)
-        except (OSError, queue.Empty, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
+def ops(server: RawServer, name: str) -> int | None:
+    """The op count of the last analysis of `name` (logged at level debug)."""
+    counts = [int(m.group(1)) for line in server.log
+              if (m := re.match(rf"nanscope: {re.escape(name)}: analysed (\d+) ops", line))]
+    return counts[-1] if counts else None
 
 
 def measure(name: str, source: str, saves: int) -> dict[str, Any]:
@@ -163,43 +102,40 @@ def measure(name: str, source: str, saves: int) -> dict[str, Any]:
                                              encoding="utf-8")
         baseline = _baseline(model, root)
 
-        server = Server(root)
+        server = start_server(root)
         try:
             started = time.perf_counter()
-            server.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                          "initializationOptions": {"logLevel": "debug"}})
-            server.notify("initialized", {})
+            server.initialize(root, {"logLevel": "debug"})
             for path in (model, notes):
-                server.notify("textDocument/didOpen", {"textDocument": {
-                    "uri": path.as_uri(), "languageId": "python", "version": 1,
-                    "text": path.read_text(encoding="utf-8")}})
-            cold = server.wait(server.published(model.as_uri())) - started
+                server.open(path)
+            cold = server.arrival(is_publication(model.as_uri()), 300.0)[0] - started
             time.sleep(0.5)
 
             def save(path: Path, text: str | None) -> float:
                 if text is not None:
                     path.write_text(text, encoding="utf-8")
+                server.forget()                 # only a publication after this save counts
                 sent = time.perf_counter()
-                server.notify("textDocument/didSave", {"textDocument": {"uri": path.as_uri()}})
-                return server.wait(server.published(path.as_uri())) - sent
+                server.save(path)
+                return server.arrival(is_publication(path.as_uri()), 300.0)[0] - sent
 
             warm, unrelated, after_unrelated = [], [], []
-            traces = server.traces(model.name)
+            before = traces(server, model.name)
             for i in range(saves):
                 warm.append(save(model, f"{source}\n# edit {i}\n"))
                 time.sleep(0.2)
-            edit_traces = server.traces(model.name) - traces
-            traces = server.traces(model.name)
+            edit_traces = traces(server, model.name) - before
+            before = traces(server, model.name)
             for i in range(saves):
                 unrelated.append(save(notes, f"NOTE = {i + 1}\n"))
                 time.sleep(0.2)
                 after_unrelated.append(save(model, None))
                 time.sleep(0.2)
-            unrelated_traces = server.traces(model.name) - traces
-            ops = server.ops(model.name)
+            unrelated_traces = traces(server, model.name) - before
+            op_count = ops(server, model.name)
         finally:
             server.close()
-    return {"model": name, "ops": ops, "baseline": baseline, "cold": cold, "warm": statistics.median(warm),
+    return {"model": name, "ops": op_count, "baseline": baseline, "cold": cold, "warm": statistics.median(warm),
             "warm_max": max(warm), "edit_traces": edit_traces, "unrelated": statistics.median(unrelated),
             "after_unrelated": statistics.median(after_unrelated), "unrelated_traces": unrelated_traces,
             "saves": saves}

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:     # the tests import robust_helpers and hostile by module name
     sys.path.insert(0, str(HERE))
 
-from robust_helpers import children_of  # noqa: E402
+from robust_helpers import children_of  # noqa: E402 - also puts tests/server (lsp_helpers) on sys.path
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,38 +1,17 @@
-"""Helpers of the robustness tests: processes from /proc, trace folders, the nanscope command."""
+"""Helpers of the robustness tests: the nanscope command, and the process and trace-folder helpers of the
+shared test utility module (tests/server/lsp_helpers.py, re-exported here)."""
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
+if str(SERVER_TESTS) not in sys.path:
+    sys.path.insert(0, str(SERVER_TESTS))
+
+from lsp_helpers import alive, children_of, descendants, process_table, trace_dirs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NANSCOPE = Path(sys.executable).with_name("nanscope")
 
-
-def children_of(pid: int) -> dict[int, str]:
-    """The direct children of `pid` (including zombies) -> their state letter, from /proc."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found[int(entry)] = fields[0]
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def trace_dirs() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nanscope-trace-")}
+__all__ = ["NANSCOPE", "ROOT", "alive", "children_of", "descendants", "process_table", "trace_dirs"]

@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-
-SERVER_TESTS = Path(__file__).resolve().parents[1] / "server"
-if str(SERVER_TESTS) not in sys.path:
-    sys.path.insert(0, str(SERVER_TESTS))
-
-from lsp_helpers import (  # noqa: E402 - needs the sys.path entry above
+from lsp_helpers import (
     RecordingDict,
     open_file,
     publication,
@@ -24,6 +17,9 @@ from lsp_helpers import (  # noqa: E402 - needs the sys.path entry above
     published_count,
     save_file,
 )
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from robust_helpers import SERVER_TESTS
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(

@@ -1,8 +1,16 @@
-"""Helpers for the language-server tests: recorded publications and waiting without races.
+"""The one test utility module of the language-server, robustness and benchmark code.
 
-`client.diagnostics` is replaced by a `RecordingDict` at initialization (see conftest.py), so a test can
-wait for "the next publication for this URI after that save": `mark = published_count(client)`, act, then
-`await publication(client, uri, since=mark)`.
+- Recorded publications and waiting without races (pytest-lsp clients): `client.diagnostics` is replaced by
+  a `RecordingDict` at initialization (see conftest.py), so a test can wait for "the next publication for
+  this URI after that save": `mark = published_count(client)`, act, then `await publication(client, uri,
+  since=mark)`.
+- `RawServer`: a server process on plain pipes, spoken to with hand-framed JSON-RPC (tests of how the server
+  ends, and `benchmarks/server_latency.py`, which times messages by their arrival).
+- Processes from /proc (Linux): `process_table`, `children_of`, `descendants`, `alive`; and `trace_dirs`.
+
+Tests import it by module name (`from lsp_helpers import ...`) with this folder on sys.path (conftest.py of
+tests/server and tests/robustness put it there); the benchmark by file path. It needs pytest-lsp only for
+type annotations.
 """
 from __future__ import annotations
 
@@ -12,14 +20,17 @@ import json
 import os
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+
+if TYPE_CHECKING:
+    from pytest_lsp import LanguageClient
 
 TIMEOUT = 20.0
 
@@ -89,16 +100,20 @@ def logged(client: LanguageClient) -> str:
     return "\n".join(message.message for message in client.log_messages)
 
 
-# -- a server on plain pipes (for the tests of how it ends) ------------------------------------------------
+# -- a server on plain pipes -----------------------------------------------------------------------------
 
 class RawServer:
-    """`python -m nanscope.server` on pipes, spoken to with hand-framed JSON-RPC (so a test can close stdin)."""
+    """A language server process (e.g. `python -m nanscope.server`) on pipes, spoken to with hand-framed
+    JSON-RPC, so a test can close its stdin. A reader thread stamps each message with its arrival time
+    (`time.perf_counter()`) and keeps the client's log (`window/logMessage`) in `log`. Requests from the
+    server (progress creation, configuration) are answered with null."""
 
     def __init__(self, command: list[str], cwd: Path) -> None:
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, cwd=cwd)
-        self.messages: queue.Queue[dict] = queue.Queue()
-        self.seen: list[dict] = []
+        self.messages: queue.Queue[tuple[float, dict]] = queue.Queue()
+        self.seen: list[tuple[float, dict]] = []      # received, not yet asked for
+        self.log: list[str] = []
         self._ids = itertools.count(1)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -118,7 +133,10 @@ class RawServer:
                     length = int(value)
             if length is None:
                 return
-            self.messages.put(json.loads(stream.read(length)))
+            message = json.loads(stream.read(length))
+            if message.get("method") == "window/logMessage":
+                self.log.append(message["params"]["message"])
+            self.messages.put((time.perf_counter(), message))
 
     def send(self, message: dict) -> None:
         body = json.dumps({"jsonrpc": "2.0", **message}).encode("utf-8")
@@ -126,59 +144,108 @@ class RawServer:
         self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.process.stdin.flush()
 
-    def request(self, method: str, params: Any) -> Any:
+    def request(self, method: str, params: Any, timeout: float = 120.0) -> Any:
         number = next(self._ids)
         self.send({"id": number, "method": method, "params": params})
-        return self.wait_for(lambda m: m.get("id") == number and "method" not in m).get("result")
+        return self.wait_for(lambda m: m.get("id") == number and "method" not in m, timeout).get("result")
 
     def notify(self, method: str, params: Any) -> None:
         self.send({"method": method, "params": params})
 
     def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 120.0) -> dict:
-        for message in self.seen:
+        """The first message received (and not yet taken) that satisfies `predicate`."""
+        return self.arrival(predicate, timeout)[1]
+
+    def arrival(self, predicate: Callable[[dict], bool], timeout: float = 120.0) -> tuple[float, dict]:
+        """(arrival time, message) of the first message received (and not yet taken) satisfying `predicate`."""
+        for index, (arrived, message) in enumerate(self.seen):
             if predicate(message):
-                self.seen.remove(message)
-                return message
+                del self.seen[index]
+                return arrived, message
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("no such message from the server")
             try:
-                message = self.messages.get(timeout=remaining)
+                arrived, message = self.messages.get(timeout=remaining)
             except queue.Empty:
                 continue
-            if message.get("method") in ("window/workDoneProgress/create", "workspace/configuration"):
+            if "id" in message and "method" in message:      # a request from the server
                 self.send({"id": message["id"], "result": None})
             if predicate(message):
-                return message
-            self.seen.append(message)
+                return arrived, message
+            self.seen.append((arrived, message))
 
-    def initialize(self, root: Path, options: dict | None = None) -> None:
-        self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                    "initializationOptions": options})
+    def forget(self) -> None:
+        """Drop the messages received but not taken: the next wait sees only what arrives from now on
+        (and what is still unread)."""
+        self.seen.clear()
+
+    def initialize(self, root: Path, options: dict | None = None) -> Any:
+        result = self.request("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                             "initializationOptions": options})
         self.notify("initialized", {})
+        return result
 
-    def open(self, path: Path) -> str:
+    def open(self, path: Path, version: int = 1) -> str:
         uri = path.as_uri()
         self.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 1, "text": path.read_text(encoding="utf-8")}})
+            "uri": uri, "languageId": "python", "version": version, "text": path.read_text(encoding="utf-8")}})
         return uri
 
+    def save(self, path: Path, text: str | None = None) -> str:
+        """Write `text` (if given) to disk, then tell the server the document was saved."""
+        if text is not None:
+            path.write_text(text, encoding="utf-8")
+        uri = path.as_uri()
+        self.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        return uri
 
-def descendants(pid: int) -> set[int]:
-    """Every living descendant of process `pid` (Linux: from /proc)."""
-    children: dict[int, list[int]] = {}
+    def close(self, timeout: float = 30.0) -> None:
+        """Shut the server down (shutdown, exit); kill it if it does not end."""
+        try:
+            self.request("shutdown", None, timeout)
+            self.notify("exit", None)
+            self.process.wait(timeout=timeout)
+        except (OSError, TimeoutError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+def is_publication(uri: str) -> Callable[[dict], bool]:
+    """A `RawServer` predicate: diagnostics published for `uri`."""
+    return lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+
+
+# -- processes and temporary folders (Linux: /proc) ----------------------------------------------------------
+
+def process_table() -> dict[int, tuple[int, str]]:
+    """Every process -> (its parent's pid, its state letter), zombies included."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
+        except (OSError, IndexError):
             continue
-        if fields[0] not in ("Z", "X"):
-            children.setdefault(int(fields[1]), []).append(int(entry))
+        table[int(entry)] = (int(fields[1]), fields[0])
+    return table
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The direct children of `pid` (including zombies) -> their state letter."""
+    return {child: state for child, (parent, state) in process_table().items() if parent == pid}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living descendant of process `pid`."""
+    children: dict[int, list[int]] = {}
+    for child, (parent, state) in process_table().items():
+        if state not in ("Z", "X"):
+            children.setdefault(parent, []).append(child)
     found: set[int] = set()
     todo = [pid]
     while todo:
@@ -190,8 +257,14 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie is not alive)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
+    except (OSError, IndexError):
         return False
+
+
+def trace_dirs() -> set[str]:
+    """The names of the trace folders (`nanscope-trace-*`) in the temporary directory."""
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nanscope-trace-")}
