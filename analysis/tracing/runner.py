@@ -12,8 +12,13 @@ and cleanup. The agent (`agent.py`, started by file path in the user's interpret
   it reserves far more address space than it uses); allocations beyond it fail with MemoryError or
   TensorFlow's ResourceExhaustedError, and the trace reports that as a failure.
 - The child leads a new session (its own process group). Whatever happens, that group is killed when
-  the agent ends, so processes the script started die with it. On POSIX the exited agent is left
+  the agent ends, so processes the script started die with it. On POSIX the exited child is left
   unreaped (waitid WNOWAIT) until the group is killed, so its id cannot be reused by another group first.
+- On Linux the child is a small supervisor (`worker.py --supervise`, run by this interpreter, standard
+  library only) that starts the agent in its group and is a child subreaper: processes the script started
+  that left the group or the session (setsid) are re-parented to it when their parent dies, and it kills
+  and reaps every one of them when the agent ends. On timeout the runner asks it (SIGTERM) to end the
+  trace, waits `KILL_GRACE` seconds at most, then kills the group anyway. Elsewhere the agent is the child.
 - Results count only if trace.json exists (the agent writes it last). Otherwise: "timeout" when the
   deadline passed, else "crashed" with the exit code and the tail of the output.
 - The temporary directory is removed afterwards.
@@ -45,6 +50,9 @@ from nanscope.analysis.tracing.result import (
 )
 
 AGENT = Path(__file__).resolve().with_name("agent.py")
+SUPERVISOR = Path(__file__).resolve().with_name("worker.py")      # its `--supervise` mode
+SUPERVISED = sys.platform.startswith("linux")
+KILL_GRACE = 10.0                  # seconds the supervisor gets to kill and reap the trace's processes
 OUTPUT_TAIL_BYTES = 64 * 1024
 ERROR_TAIL_LINES = 20
 DEFAULT_TIMEOUT = 60.0
@@ -80,21 +88,35 @@ def trace_entry_point(entry: EntryPoint, *, interpreter: str | None = None, proj
         out_dir = Path(temporary) / "out"
         out_dir.mkdir()
         log_path = Path(temporary) / "output.log"
+        status_path = Path(temporary) / "supervisor.json"
         command = [interpreter, str(AGENT), *agent_arguments(entry, out_dir, root, memory_limit_mb)]
+        if SUPERVISED:
+            command = [sys.executable, "-I", "-S", str(SUPERVISOR), "--supervise", str(status_path), "--", *command]
         with open(log_path, "wb") as log:
             try:
                 process = subprocess.Popen(command, cwd=working_directory(entry, root), stdin=subprocess.DEVNULL,
                                            stdout=log, stderr=subprocess.STDOUT, env=_child_environment(),
                                            start_new_session=True)
             except OSError as error:
-                return TraceResult(None, {}, CRASHED, f"cannot start the interpreter {interpreter}: {error}",
+                return TraceResult(None, {}, CRASHED, f"cannot start the interpreter {command[0]}: {error}",
                                    "", time.monotonic() - started, entry=entry)
+            finished = False
             try:
                 finished = _wait_unreaped(process, started + timeout)
             finally:
+                if not finished and SUPERVISED:
+                    _ask_to_stop(process)
                 _kill_group(process)
                 returncode = process.wait()
         seconds = time.monotonic() - started
+        if SUPERVISED:
+            supervisor = _read_json(status_path)
+            if "error" in supervisor:
+                return TraceResult(None, {}, CRASHED,
+                                   f"cannot start the interpreter {interpreter}: {supervisor['error']}",
+                                   "", seconds, entry=entry)
+            if isinstance(supervisor.get("returncode"), int):
+                returncode = supervisor["returncode"]
         output = _read_tail(log_path, OUTPUT_TAIL_BYTES)
         record = _read_record(out_dir / "trace.json")
 
@@ -226,6 +248,24 @@ def _wait_unreaped(process: subprocess.Popen, deadline: float) -> bool:
             return False
         time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
+
+
+def _ask_to_stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the supervisor (it kills and reaps the trace's processes), then wait for it, unreaped,
+    for at most KILL_GRACE seconds."""
+    try:
+        os.kill(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    _wait_unreaped(process, time.monotonic() + KILL_GRACE)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _kill_group(process: subprocess.Popen) -> None:

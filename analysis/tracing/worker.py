@@ -72,7 +72,9 @@ BOOTSTRAP = (
 STARTUP_TIMEOUT = 120.0      # seconds for the zygote to import TensorFlow and listen
 KILL_GRACE = 10.0            # seconds to wait for the zygote's exit report after asking for a kill
 CHILD_FAILURE_EXIT = 70      # exit code of a child that failed before the agent could run
+REAP_GRACE = 5.0             # seconds to wait for a killed orphan to exit before leaving it for the next sweep
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 class TraceCancelled(Exception):
@@ -386,6 +388,7 @@ def zygote_main(argv: list[str]) -> None:
 
     # The runner's agent process has the agent's folder as sys.path[0]; `python -c` put '' there.
     sys.path[0] = os.path.dirname(os.path.realpath(args.agent))
+    become_subreaper()                   # orphans of ended traces become our children: we kill and reap them
     control = os.dup(0)                  # EOF on this pipe: the parent is gone or wants us to stop
     status_out = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -510,6 +513,9 @@ class _Zygote:
             os.close(pidfd)
         self.polled.discard(pid)
         connection = self.children.pop(pid, None)
+        # The trace was a subreaper: every process it left (in its group or escaped by setsid) was re-parented
+        # to it and, now that it has exited, to us. Our children other than running traces are such orphans.
+        kill_orphans(keep=self.children)
         if connection is not None:
             self.child_of.pop(connection, None)
             self._send(connection, {"exit": code})
@@ -528,6 +534,7 @@ class _Zygote:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+        kill_orphans(keep=())
         os._exit(0)
 
     def _become_trace(self, request: dict[str, Any], zygote: int) -> None:
@@ -536,6 +543,7 @@ class _Zygote:
         try:
             os.setsid()
             _die_with_parent(zygote)
+            become_subreaper()      # while the trace runs, its orphans stay its own (not another trace's)
             for fd in (*self.pidfds.values(), self.control):
                 os.close(fd)
             for connection in (*self.buffers, self.listener):
@@ -569,16 +577,147 @@ class _Zygote:
                 os._exit(code)
 
 
-def _die_with_parent(parent: int) -> None:
-    """PR_SET_PDEATHSIG(SIGKILL) on Linux: the trace dies if the zygote (`parent`) dies."""
+def _die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
+    """PR_SET_PDEATHSIG(`signum`) on Linux: the process gets it when its parent (`parent`) dies."""
+    _prctl(_PR_SET_PDEATHSIG, int(signum))
+    if sys.platform.startswith("linux") and os.getppid() != parent:   # it died between fork and prctl
+        os._exit(CHILD_FAILURE_EXIT)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Process trees (standard library only: used by the zygote and by the runner's supervisor)
+# ----------------------------------------------------------------------------------------------------
+#
+# A process group kill misses a descendant that called setsid() (or setpgid()). On Linux a process that
+# supervises traces marks itself a *child subreaper* (prctl PR_SET_CHILD_SUBREAPER): when a descendant's
+# parent dies, the descendant is re-parented to the nearest subreaper among its ancestors instead of to
+# init. `kill_orphans` then kills and reaps the supervisor's direct children (other than `keep`), which
+# re-parents their children to it in turn, until none is left. Only direct children are ever signalled:
+# they are unreaped, so their pids cannot have been reused by an unrelated process, and since the
+# supervisor runs nothing but traces, every one of them belongs to a trace. Off Linux (or when prctl is
+# refused) nothing is re-parented to us and only the process group kill applies.
+
+def _prctl(option: int, value: int) -> bool:
     if not sys.platform.startswith("linux"):
-        return
+        return False
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        return libc.prctl(option, value, 0, 0, 0) == 0
     except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper() -> bool:
+    """Make this process a child subreaper (Linux); False where that is not possible."""
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of `pid`, zombies included, from /proc ([] without /proc)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def kill_orphans(keep: Any = (), grace: float = REAP_GRACE) -> dict[int, int]:
+    """Kill (SIGKILL) and reap every direct child of this process whose pid is not in `keep`, again and
+    again as their own children are re-parented to us, until there is none. -> {pid: wait status} of the
+    processes reaped. A child that does not exit within `grace` seconds is left for the next sweep."""
+    own = os.getpid()
+    reaped: dict[int, int] = {}
+    stuck: set[int] = set()
+    deadline = time.monotonic() + grace
+    while True:
+        orphans = [pid for pid in children(own) if pid not in keep and pid not in stuck]
+        if not orphans:
+            return reaped
+        for pid in orphans:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in orphans:
+            delay = 0.0005
+            while True:
+                try:
+                    done, wait_status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:     # reaped elsewhere (a Popen's wait): nothing left to do
+                    break
+                if done:
+                    reaped[pid] = wait_status
+                    break
+                if time.monotonic() > deadline:
+                    stuck.add(pid)
+                    break
+                time.sleep(delay)
+                delay = min(delay * 2, 0.02)
+
+
+class _Stop(Exception):
+    """Raised in the supervisor by SIGTERM: the runner wants the trace ended."""
+
+
+def supervise_main(argv: list[str]) -> None:
+    """`python worker.py --supervise STATUS -- COMMAND...`: the runner's per-trace supervisor (Linux).
+
+    It becomes a subreaper, runs COMMAND (the agent) in its own process group with stdin, stdout, stderr
+    and working directory inherited, and waits until the agent exits or SIGTERM arrives (the runner's
+    timeout, or the runner's death: PR_SET_PDEATHSIG). Then it kills and reaps every process left (the
+    agent included), writes {"returncode": N} (Popen's convention), {"stopped": true} or {"error": why
+    COMMAND could not start} to STATUS, and exits 0. The runner kills its process group afterwards in any
+    case, so a supervisor killed itself leaves nothing of the group behind.
+    """
+    if len(argv) < 4 or argv[0] != "--supervise" or argv[2] != "--":
+        sys.stderr.write("usage: worker.py --supervise STATUS -- COMMAND...\n")
+        os._exit(2)
+    status_path, command = argv[1], argv[3:]
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stop
+
+    signal.signal(signal.SIGTERM, stop)
+    parent = os.getppid()
+    become_subreaper()
+    _die_with_parent(parent, signal.SIGTERM)
+    status: dict[str, Any] = {"stopped": True}
+    agent: subprocess.Popen | None = None
+    try:
+        try:
+            agent = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                     preexec_fn=lambda: _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL)))
+        except OSError as error:
+            status = {"error": str(error)}
+        else:
+            status = {"returncode": agent.wait()}
+    except _Stop:
         pass
-    if os.getppid() != parent:      # the zygote died between fork and prctl
-        os._exit(CHILD_FAILURE_EXIT)
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    reaped = kill_orphans()
+    if agent is not None and "returncode" not in status and agent.pid in reaped:
+        status = {"stopped": True, "returncode": os.waitstatus_to_exitcode(reaped[agent.pid])}
+    try:
+        with open(status_path + ".part", "w", encoding="utf-8") as handle:
+            json.dump(status, handle)
+        os.replace(status_path + ".part", status_path)
+    finally:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    supervise_main(sys.argv[1:])

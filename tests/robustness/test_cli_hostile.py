@@ -95,24 +95,52 @@ def test_scripts_that_never_end_are_stopped_and_their_children_killed(tmp_path: 
     assert not [pid for pid in pids if alive(pid)], "processes started by the script survived the trace"
 
 
+ESCAPES = """import tensorflow as tf
+import os, subprocess, sys, time
+def record(pid):
+    fd = os.open(PIDS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.write(fd, f"{pid}\\n".encode())
+    os.close(fd)
+# a child in a session of its own
+record(subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], start_new_session=True).pid)
+# a daemon: fork, setsid, fork again, the middle process exits (the grandchild is orphaned)
+middle = os.fork()
+if middle == 0:
+    os.setsid()
+    daemon = os.fork()
+    if daemon == 0:
+        time.sleep(120)
+        os._exit(0)
+    record(daemon)
+    os._exit(0)
+os.waitpid(middle, 0)
+FINALLY
+"""
+
+
 @pytest.mark.tensorflow
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="runner kills only the trace's process group/session: a child that "
-                   "calls setsid() escapes (a fix needs a subreaper or a cgroup)")
-def test_a_child_that_leaves_the_session_is_killed_too(tmp_path: Path):
+@pytest.mark.parametrize("ending", ["timeout", "completes"])
+def test_children_that_leave_the_session_are_killed_too(tmp_path: Path, ending: str):
+    """setsid() escapes the process group kill; the runner's supervisor (a child subreaper) still gets them."""
     project = tmp_path / "project"
     project.mkdir()
     pids_file = tmp_path / "PIDS"
-    write(project, "escapes", "import tensorflow as tf\nimport os, subprocess, sys, time\n"
-          "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
-          f"os.write(os.open({str(pids_file)!r}, os.O_WRONLY | os.O_CREAT), str(child.pid).encode())\n"
-          "while True:\n    time.sleep(0.1)\n")
-    run_cli("escapes.py", "--timeout", "8", cwd=project)
-    pid = int(pids_file.read_text())
-    time.sleep(1)
-    survived = alive(pid)
-    if survived:
-        os.kill(pid, 9)        # never leave it behind, whatever the verdict
-    assert not survived
+    finally_ = "while True:\n    time.sleep(0.1)\n" if ending == "timeout" else "x = tf.constant([1.0])\n"
+    write(project, "escapes", ESCAPES.replace("PIDS_FILE", repr(str(pids_file))).replace("FINALLY", finally_))
+    done = run_cli("escapes.py", "--timeout", "8", cwd=project)
+    if ending == "timeout":
+        assert "escapes.py timeout" in done.stderr, done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+    pids = [int(line) for line in pids_file.read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survived = [pid for pid in pids if alive(pid)]
+    for pid in survived:
+        os.kill(pid, 9)        # never leave them behind, whatever the verdict
+    assert not survived, "processes that called setsid() survived the trace"
 
 
 # -- graph files -----------------------------------------------------------------------------------------

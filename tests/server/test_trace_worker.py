@@ -10,13 +10,14 @@ import importlib.util
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from lsp_helpers import alive
+from lsp_helpers import alive, children_of
 
 from nanscope.analysis.tracing import trace_script
 from nanscope.analysis.tracing.result import EntryPoint
@@ -93,14 +94,40 @@ with open(PIDS, "w") as handle:   # outside the project: a trace cannot write in
 while True:
     time.sleep(0.05)
 """},
+    # children that leave the trace's session: one with a session of its own, and a daemon (fork, setsid,
+    # fork, the middle one exits); the script then ends, or runs until it is killed (LOOP)
+    "escapes": {"model.py": """\
+import os, subprocess, sys, time
+import tensorflow as tf
+def record(pid):
+    fd = os.open(PIDS + ".part", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.write(fd, f"{pid} ".encode())
+    os.close(fd)
+record(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True).pid)
+middle = os.fork()
+if middle == 0:
+    os.setsid()
+    if os.fork() == 0:
+        record(os.getpid())
+        time.sleep(600)
+        os._exit(0)
+    os._exit(0)
+os.waitpid(middle, 0)
+while len(open(PIDS + ".part").read().split()) < 2:
+    time.sleep(0.01)
+os.rename(PIDS + ".part", PIDS)
+x = tf.constant([1.0])
+while LOOP:
+    time.sleep(0.05)
+"""},
 }
 
 
-def make(root: Path, name: str) -> Path:
+def make(root: Path, name: str, loop: bool = True) -> Path:
     folder = root / name / "src"
     folder.mkdir(parents=True, exist_ok=True)
     for filename, text in SCRIPTS[name].items():
-        text = text.replace("PIDS", repr(str(pids_file(folder / filename))))
+        text = text.replace("PIDS", repr(str(pids_file(folder / filename)))).replace("LOOP", str(loop))
         (folder / filename).parent.mkdir(parents=True, exist_ok=True)
         (folder / filename).write_text(text, encoding="utf-8")
     return folder / "model.py"
@@ -257,3 +284,84 @@ def test_bad_interpreter_and_missing_script(tmp_path: Path):
         assert worker.trace(tmp_path / "nope.py", None, 10.0).status == "failed"
         with pytest.raises(ValueError):
             worker.trace(script, None, 0)
+
+
+def wait_gone(pids: list[int], seconds: float = 5.0) -> list[int]:
+    """The pids still alive (zombies count as gone) after waiting up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if alive(pid)]
+
+
+def zygote_children(worker: TraceWorker) -> dict[int, str]:
+    return children_of(worker.pid) if worker.pid else {}
+
+
+@pytest.mark.parametrize("ending", ["completes", "timeout", "cancel"])
+def test_children_that_leave_the_session_are_killed_and_reaped(worker: TraceWorker, tmp_path: Path, ending: str):
+    """setsid() escapes the process group kill: the zygote and each trace are child subreapers, so whatever a
+    trace leaves is re-parented to the zygote, which kills and reaps it."""
+    script = make(tmp_path, "escapes", loop=ending != "completes")
+    if ending == "cancel":
+        cancel = threading.Event()
+
+        def cancel_when_recorded():
+            deadline = time.monotonic() + 60
+            while not pids_file(script).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            cancel.set()
+        threading.Thread(target=cancel_when_recorded).start()
+        with pytest.raises(TraceCancelled):
+            worker.trace(script, script.parent, 60.0, cancel=cancel)
+    else:
+        result = worker.trace(script, script.parent, 60.0 if ending == "completes" else 8.0)
+        assert result.status == ("completed" if ending == "completes" else "timeout"), result.error
+    survivors = wait_gone(traced_pids(script))
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)         # never leave them behind, whatever the verdict
+    assert not survivors, "processes that called setsid() survived the trace"
+    deadline = time.monotonic() + 5
+    while zygote_children(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not zygote_children(worker), "the zygote left children (or zombies) behind"
+
+
+def test_the_end_of_one_trace_spares_the_escaped_children_of_another(worker: TraceWorker, tmp_path: Path):
+    """Orphans are attributed to their trace: each trace is a subreaper while it runs."""
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    running = make(tmp_path / "a", "escapes", loop=True)
+    finished = make(tmp_path / "b", "escapes", loop=False)
+    cancel = threading.Event()
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(worker.trace(running, running.parent, 120.0, cancel=cancel))
+        except TraceCancelled as cancelled:
+            outcome.append(cancelled)
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not pids_file(running).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        escaped = traced_pids(running)
+        assert worker.trace(finished, finished.parent, 60.0).status == "completed"
+        assert not wait_gone(traced_pids(finished))
+        assert all(alive(pid) for pid in escaped), "another trace's end killed this trace's processes"
+        assert alive(bystander.pid), "an unrelated process was killed"
+        cancel.set()
+        thread.join(30)
+        assert outcome and isinstance(outcome[0], TraceCancelled)
+        assert not wait_gone(escaped)
+    finally:
+        cancel.set()
+        thread.join(30)
+        for script in (running, finished):      # never leave them behind, whatever the verdict
+            for pid in traced_pids(script) if pids_file(script).exists() else ():
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+        bystander.kill()
+        bystander.wait()
