@@ -25,6 +25,11 @@ asks (timeout, cancel, or the connection dropped), the zygote kills the child's 
 reaping the child, so the group id cannot be reused first. Children also get PR_SET_PDEATHSIG: they die
 if the zygote dies. The zygote exits, killing its children's groups, when its stdin (a pipe from the
 parent) reaches EOF, that is when the parent closes it or dies.
+On Linux the zygote and every trace child are child subreapers (see "Process trees" below): a process a
+script started that left its group (setsid) stays the trace's descendant while the trace runs, and becomes
+the zygote's child when the trace ends; after each trace the zygote kills and reaps every child of its own
+that is not a running trace. The same file, run as `worker.py --supervise`, is the runner's per-trace
+supervisor (`supervise_main`).
 
 The *parent* side (`TraceWorker`, in the server's process) starts the zygote lazily, re-spawns it when it
 has died, and turns each trace's output into a `TraceResult` with the runner's own `result_from_record`.
