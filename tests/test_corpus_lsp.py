@@ -69,7 +69,6 @@ class Outcome:
     saved: str                                              # the file opened and saved (below CORPUS)
     diagnostics: dict[str, list[types.Diagnostic]] = field(default_factory=dict)   # file below CORPUS
     messages: list[str] = field(default_factory=list)      # window/showMessage texts of the session
-    seconds: float = 0.0
 
 
 # -- driving the server -----------------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def _published_since(client: LanguageClient, mark: int, copy: Path) -> dict[str,
 async def _single_files(programs: list[Program], copy: Path) -> dict[str, Outcome]:
     client = await _session(copy, _corpus_options(programs[0].timeout))
     try:
-        started, mark = time.monotonic(), published_count(client)
+        mark = published_count(client)
         uris = {}
         for program in programs:
             path = copy / program.paths[0].relative_to(CORPUS)
@@ -138,9 +137,8 @@ async def _single_files(programs: list[Program], copy: Path) -> dict[str, Outcom
         budget = sum(program.timeout for program in programs) / 2 + 120
         answers = await asyncio.gather(*(_answer(client, uri, mark, budget)
                                          for uri in uris.values()))
-        seconds = time.monotonic() - started
         messages = [message.message for message in client.messages]
-        return {name: Outcome(name, {name: list(answer)}, messages, seconds)
+        return {name: Outcome(name, {name: list(answer)}, messages)
                 for name, answer in zip(uris, answers)}
     finally:
         await _close(client)
@@ -152,12 +150,13 @@ async def _project(program: Program, copy: Path) -> list[Outcome]:
     client = await _session(root, {"timeout": program.timeout})
     outcomes = []
     expected_files = {relative for relative, _, _ in program.findings}
+    expected_files |= {source.relative_to(CORPUS).as_posix() for source, _, _ in program.errors if source}
     try:
         for source in program.sources:
             if source.name == "__init__.py":
                 continue
             saved = source.relative_to(CORPUS).as_posix()
-            started, mark = time.monotonic(), published_count(client)
+            mark = published_count(client)
             path = copy / saved
             uri = open_file(client, path)
             save_file(client, path)
@@ -165,7 +164,7 @@ async def _project(program: Program, copy: Path) -> list[Outcome]:
             for relative in expected_files:     # published in the same run; allow for the messages in flight
                 await _answer(client, (copy / relative).resolve().as_uri(), mark, 10)
             outcomes.append(Outcome(saved, _published_since(client, mark, copy),
-                                    [message.message for message in client.messages], time.monotonic() - started))
+                                    [message.message for message in client.messages]))
     finally:
         await _close(client)
     return outcomes
