@@ -179,7 +179,9 @@ async def test_untrusted_workspace_runs_no_code_but_analyses_graph_files(client:
 async def test_syntax_error_does_not_stop_the_server(client: LanguageClient, tmp_path: Path):
     broken = tmp_path / "broken.py"
     broken.write_text("import tensorflow as tf\ndef f(:\n    pass\n", encoding="utf-8")
-    assert await diagnostics_for(client, open_file(client, broken)) == []
+    [failure] = await diagnostics_for(client, open_file(client, broken))
+    assert failure.code == "trace-failed" and failure.severity == types.DiagnosticSeverity.Information
+    assert failure.range.start.line == 1 and "SyntaxError" in failure.message
     await until(lambda: client.messages)
     [message] = client.messages
     assert message.type == types.MessageType.Info
