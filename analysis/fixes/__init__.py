@@ -1,7 +1,8 @@
 """Quick fixes for findings, each re-checked by the analysis before it is called "proven safe".
 
 A fix is a minimal text edit on the call the source mapping reported (an epsilon, a clip, a bound, or a
-numerically stable API), spelled with the file's own names for TensorFlow. Before it is offered, the graph
+numerically stable API; for an op made inside a library call, a bound on the argument that feeds it),
+spelled with the file's own names for TensorFlow. Before it is offered, the graph
 is rewritten as the fix would change it (never re-running the user's code) and re-analysed; a fix is
 proven when the op, and the gradient ops folded into its finding, are then proven safe.
 

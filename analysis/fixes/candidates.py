@@ -69,10 +69,16 @@ class FixSite:
     locations: Mapping[str, Location]
     dtype: DType                   # of the inspected input
     eps: float
+    # A call site: the op was made inside a library call (`expr`); the fix guards `argument`, the user's
+    # expression whose tensor `feed` reaches the op's input through the call's own ops (`region`).
+    argument: nodes.NodeNG | None = None
+    feed: TensorRef | None = None
+    region: frozenset[str] = frozenset()
 
     @property
     def x_ref(self) -> TensorRef:
-        return self.subject.inputs[self.input_index]
+        """The tensor a guard bounds: the op's input, or at a call site the argument's tensor."""
+        return self.feed if self.feed is not None else self.subject.inputs[self.input_index]
 
     @property
     def x(self) -> AbstractTensor:
@@ -113,6 +119,8 @@ class FixSite:
 
 
 def candidates_for(site: FixSite) -> list[Candidate]:
+    if site.argument is not None:
+        return [c for c in _argument_guards(site) if c is not None]
     generator = _GENERATORS.get(site.subject.op)
     if generator is None:
         return []
@@ -191,6 +199,69 @@ def _is_probability(site: FixSite) -> bool:
         return True
     interval = site.x.interval
     return interval.lo >= 0.0 and interval.hi <= 1.0
+
+
+# -- guards on an argument of a library call -------------------------------------------------------------------
+
+# Ops whose input must stay away from 0 or below (a floor helps); ops whose input must stay small (a ceiling).
+_FLOORED = frozenset({"Log", "Log1p", "Sqrt", "Rsqrt", "RealDiv", "Div", "Reciprocal", "Inv", "Pow", "Xlogy",
+                      "Lgamma", "Digamma", "Acosh"})
+_CEILED = frozenset({"Exp", "Expm1"})
+
+
+def _argument_guards(site: FixSite) -> list[Candidate | None]:
+    """The op was made inside a library call (`tf.nn.batch_normalization(x, mean, var, ...)`): bound the
+    argument that feeds its input (`var + eps`, `tf.maximum(var, eps)`, `tf.minimum(z, limit)`). In the
+    graph, the call's own ops that read the argument's tensor read the guarded tensor instead, as the
+    library would build them from the guarded argument. Whether that proves the op is for `verify` to say
+    (the call may transform the argument in ways no such guard helps: the engine keeps only proven ones)."""
+    op = site.subject.op
+    candidates: list[Candidate | None] = []
+    if op in _FLOORED:
+        if site.x.interval.lo >= 0:
+            candidates.append(_argument_guard(
+                site, "add-eps", "Add epsilon to the argument",
+                lambda x, arg: f"({x}) + {literal(site.eps)}" if needs_parentheses_for_add(arg)
+                else f"{x} + {literal(site.eps)}",
+                lambda editor, x: editor.op("AddV2", [x, editor.const(site.eps, site.dtype)], site.dtype,
+                                            site.x.shape, base="add_eps")))
+        candidates.append(_argument_call_guard(site, "maximum", "Bound the argument from below", "maximum",
+                                               "Maximum", literal(site.eps)))
+    elif op in _CEILED:
+        candidates.append(_argument_call_guard(site, "minimum", "Bound the argument from above", "minimum",
+                                               "Minimum", literal(exp_limit(site.dtype))))
+    return candidates
+
+
+def _argument_call_guard(site: FixSite, kind: str, title: str, function: str, op: str, bound: str
+                         ) -> Candidate | None:
+    spelled = site.spell(function)
+    if spelled is None:
+        return None
+    return _argument_guard(
+        site, kind, title, lambda x, arg: f"{spelled}({x}, {bound})",
+        lambda editor, x: editor.op(op, [x, editor.const(float(bound), site.dtype, base="bound")], site.dtype,
+                                    site.x.shape, base=function))
+
+
+def _argument_guard(site: FixSite, kind: str, title: str, new_text: Callable[[str, nodes.NodeNG], str],
+                    build: Callable[[GraphEditor, TensorRef], TensorRef]) -> Candidate:
+    arg, feed, region = site.argument, site.x_ref, site.region
+    text = new_text(site.source.segment(arg), arg)
+
+    def rewrite(editor: GraphEditor) -> None:
+        guarded = build(editor, feed)
+        for name in sorted(region):
+            node = editor.nodes.get(name)
+            if node is None:
+                continue
+            for index, ref in enumerate(node.inputs):
+                if ref == feed:
+                    editor.guard_input(name, index, guarded)
+
+    callee = site.source.segment(site.expr.func) if isinstance(site.expr, nodes.Call) else "the call"
+    return Candidate(kind, f"{title} of {_preview(callee)}: {_preview(text)}",
+                     (TextEdit(site.source.span(arg), text),), rewrite)
 
 
 # -- per op type ------------------------------------------------------------------------------------------
