@@ -125,6 +125,8 @@ async def code_action(ls: NanscopeServer, params: types.CodeActionParams) -> lis
             if finding is None:
                 continue
             for fix in fixes.get(finding, ()):
+                if not _same_file(fix.path, path):
+                    continue    # the edits are bound to this document: a fix of another file is not for here
                 actions.append(types.CodeAction(
                     title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                     is_preferred=True if fix.preferred else None, edit=edit_for(fix.edits)))
