@@ -265,6 +265,28 @@ def alive(pid: int) -> bool:
         return False
 
 
+def status_field(pid: int, name: str) -> int:
+    """A numeric field of /proc/PID/status (e.g. "VmRSS" in KiB, "Threads")."""
+    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+        for line in handle:
+            if line.startswith(f"{name}:"):
+                return int(line.split()[1])
+    raise KeyError(f"no {name} in /proc/{pid}/status")
+
+
+def open_fds(pid: int) -> int:
+    """How many file descriptors process `pid` has open."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def trace_dirs() -> set[str]:
     """The names of the trace folders (`nanscope-trace-*`) in the temporary directory."""
     return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nanscope-trace-")}
