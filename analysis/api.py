@@ -4,6 +4,11 @@ The CLI and the language server call only this module. `check_file` never raises
 user's code or files; those become `Report.errors`. Findings silenced by a `# nanscope: ignore[CODE]`
 comment are dropped here and counted in `Report.suppressed`. `check_file_with_fixes` also computes the
 verified quick fixes of every finding (see `nanscope.analysis.fixes`).
+
+The check and analyse functions take an optional `memo` (`nanscope.analysis.memo.AnalysisMemo`): an
+analysis with a memo reuses the abstract values of the nodes whose upstream subgraph did not change since
+the memo's last analysis (the language server keeps one per entry point across saves). The report is the
+same with or without it.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
 if TYPE_CHECKING:
     from nanscope.analysis.fixes import Fix
+    from nanscope.analysis.memo import AnalysisMemo
     from nanscope.analysis.tracing.result import TraceResult
 
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
@@ -58,11 +64,11 @@ class CheckOptions:
         return Assumptions(ranges=ranges, origins=origins, weight_range=Interval(*map(float, self.weight_range)))
 
 
-def check_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+def check_file(path: Path, options: CheckOptions = CheckOptions(), *, memo: AnalysisMemo | None = None) -> Report:
     path = Path(path).resolve()
     if path.suffix in GRAPH_SUFFIXES:
-        return check_graph_file(path, options)
-    return check_script(path, options)
+        return check_graph_file(path, options, memo=memo)
+    return check_script(path, options, memo=memo)
 
 
 def check_file_with_fixes(path: Path, options: CheckOptions = CheckOptions()
@@ -75,16 +81,17 @@ def check_file_with_fixes(path: Path, options: CheckOptions = CheckOptions()
     return report, fixes_for_report(report)
 
 
-def check_graph_file(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+def check_graph_file(path: Path, options: CheckOptions = CheckOptions(), *,
+                     memo: AnalysisMemo | None = None) -> Report:
     started = time.perf_counter()
     try:
         graph = load_graph_file(path, max_ops=options.max_ops)
     except GraphLoadError as error:
         return Report(source=path, errors=[str(error)])
-    return analyse_graph(graph, path, options, locations={}, started=started)
+    return analyse_graph(graph, path, options, locations={}, started=started, memo=memo)
 
 
-def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
+def check_script(path: Path, options: CheckOptions = CheckOptions(), *, memo: AnalysisMemo | None = None) -> Report:
     from nanscope.analysis.tracing.runner import trace_script
 
     started = time.perf_counter()
@@ -93,10 +100,11 @@ def check_script(path: Path, options: CheckOptions = CheckOptions()) -> Report:
     project_root = (options.project_root or path.parent).resolve()
     trace = trace_script(path, interpreter=options.interpreter or sys.executable, project_root=project_root,
                          timeout=options.trace_timeout)
-    return check_trace(path, trace, options, started=started)
+    return check_trace(path, trace, options, started=started, memo=memo)
 
 
-def check_entry_point(path: Path, function: str | None, options: CheckOptions = CheckOptions()) -> Report:
+def check_entry_point(path: Path, function: str | None, options: CheckOptions = CheckOptions(), *,
+                      memo: AnalysisMemo | None = None) -> Report:
     """Check an entry point of `[tool.nanscope] entry-points`: a script, or `file.py:function`, which
     imports the file as a module (below the project root, by default the folder it is imported from) and
     traces what `function()` builds or returns."""
@@ -107,7 +115,7 @@ def check_entry_point(path: Path, function: str | None, options: CheckOptions = 
     from nanscope.analysis.tracing.runner import trace_entry_point
 
     if function is None:
-        return check_script(path, options)
+        return check_script(path, options, memo=memo)
     started = time.perf_counter()
     path = Path(path).resolve()
     if not path.is_file():
@@ -115,11 +123,11 @@ def check_entry_point(path: Path, function: str | None, options: CheckOptions = 
     project_root = Path(options.project_root or import_root(path)).resolve()
     trace = trace_entry_point(EntryPoint(path, function), interpreter=options.interpreter or sys.executable,
                               project_root=project_root, timeout=options.trace_timeout)
-    return check_trace(path, trace, replace(options, project_root=project_root), started=started)
+    return check_trace(path, trace, replace(options, project_root=project_root), started=started, memo=memo)
 
 
 def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOptions(), *,
-                started: float | None = None) -> Report:
+                started: float | None = None, memo: AnalysisMemo | None = None) -> Report:
     """Map and analyse what tracing `path` produced (the language server traces with its own worker)."""
     from nanscope.analysis.sourcemap import SourceMapper
 
@@ -137,7 +145,7 @@ def check_trace(path: Path, trace: TraceResult, options: CheckOptions = CheckOpt
     mapper = SourceMapper(project_root)
     locations = mapper.locate_ops(trace.graph, trace.frames)
     report = analyse_graph(trace.graph, path, _with_traced_ranges(options, trace), locations=locations,
-                           started=started)
+                           started=started, memo=memo)
     report.errors[:0] = errors
     if trace.error is not None and trace.error_frames:
         report.failure = mapper.locate_failure(trace.error_frames)
@@ -179,15 +187,15 @@ def _with_traced_ranges(options: CheckOptions, trace: TraceResult) -> CheckOptio
 
 
 def analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
-                  started: float | None = None) -> Report:
+                  started: float | None = None, memo: AnalysisMemo | None = None) -> Report:
     with gc_paused():
-        return _analyse_graph(graph, source, options, locations=locations, started=started)
+        return _analyse_graph(graph, source, options, locations=locations, started=started, memo=memo)
 
 
 def _analyse_graph(graph: Graph, source: Path, options: CheckOptions, *, locations: Mapping[str, Location],
-                   started: float | None = None) -> Report:
+                   started: float | None = None, memo: AnalysisMemo | None = None) -> Report:
     started = time.perf_counter() if started is None else started
-    interpreter = Interpreter(graph, options.assumptions(), options.analysis)
+    interpreter = Interpreter(graph, options.assumptions(), options.analysis, memo=memo)
     env = interpreter.run()
     results = run_checks(graph, env)
     if options.analysis.split:

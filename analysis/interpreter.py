@@ -15,6 +15,11 @@ own environment; a While iterates its body to a fixpoint the same way. Affine re
 function boundary (arguments and results get fresh atoms), which keeps atom names unambiguous. The body
 environments of the final evaluation are kept so their unsafe ops are checked too. The interpreter never
 raises for a graph.
+
+With an `AnalysisMemo` (nanscope.analysis.memo), the main pass over the top-level graph takes the outputs
+of every node whose fingerprint (its upstream subgraph and the assumptions naming it) is in the memo
+instead of evaluating it, and records the same unsupported/failed bookkeeping as an evaluation would; the
+loop fixpoint, function bodies and predicate splitting's re-evaluations never consult it.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from nanscope.analysis.domain.affine import AffineForm, Atom
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.domain.tensor import AbstractTensor, Block
 from nanscope.analysis.graph.ir import FunctionRef, Graph, Node, TensorRef
+from nanscope.analysis.memo import AnalysisMemo, MemoEntry
 from nanscope.analysis.transformers import REGISTRY, Context
 from nanscope.analysis.transformers.registry import AnalysisOptions, Assumptions
 
@@ -78,7 +84,8 @@ class BodyEvaluation:
 class Interpreter:
     def __init__(self, graph: Graph, assumptions: Assumptions | None = None,
                  options: AnalysisOptions | None = None, *, library: Graph | None = None, depth: int = 0,
-                 prefix: str = "", bodies: list[BodyEvaluation] | None = None, record: bool = True):
+                 prefix: str = "", bodies: list[BodyEvaluation] | None = None, record: bool = True,
+                 memo: AnalysisMemo | None = None):
         self.graph = graph
         self.context = Context(assumptions or Assumptions(), options or AnalysisOptions(), graph=graph)
         self.library = library or graph      # the graph whose function library calls refer to
@@ -86,12 +93,67 @@ class Interpreter:
         self.prefix = prefix                 # qualifies atoms and op names inside function bodies
         self.bodies = bodies if bodies is not None else []
         self.record = record
+        self.memo = memo if depth == 0 and not prefix else None   # the top-level graph only
 
     def run(self) -> Environment:
         env = Environment(self.graph, prefix=self.prefix, bodies=self.bodies)
-        self.evaluate(env, self.graph)
+        if self.memo is None:
+            self.evaluate(env, self.graph)
+        else:
+            self._evaluate_with_memo(env, self.memo)
         self._solve_loops(env)
         return env
+
+    def _evaluate_with_memo(self, env: Environment, memo: AnalysisMemo) -> None:
+        """The main pass, reusing the memo's outputs for nodes whose fingerprint it holds (module docstring)."""
+        run = memo.begin(self.graph, self.context.assumptions, self.context.options)
+        loop_merges = {m.name for m in self._loop_merges()}
+        fingerprints, stats = run.fingerprints, run.stats
+        for node in self.graph:
+            fingerprint = None if node.name in loop_merges else run.fingerprint(node)
+            function_op = node.op in FUNCTION_OPS
+            if fingerprint is not None and not function_op:
+                entry = run.lookup(fingerprint)
+                if entry is not None:
+                    self._replay(env, node, entry)
+                    fingerprints[node.name] = fingerprint
+                    continue
+            unsupported_before = env.unsupported.get(node.op, 0)
+            if node.op in MERGE_OPS:
+                self._merge(env, node, round_=0)
+            else:
+                self._apply(env, node)
+            stats.evaluated.append(node.name)
+            if fingerprint is None:
+                stats.uncacheable += 1
+                continue       # no fingerprint: nothing downstream of it is memoised either
+            entry = self._entry(env, node, env.unsupported.get(node.op, 0) > unsupported_before)
+            if function_op:
+                stats.uncacheable += 1
+                by_value = run.value_fingerprint(node, fingerprint, entry)
+                if by_value is not None:
+                    fingerprints[node.name] = by_value
+            else:
+                run.store(fingerprint, entry)
+                fingerprints[node.name] = fingerprint
+        run.finish()
+
+    @staticmethod
+    def _entry(env: Environment, node: Node, unsupported: bool) -> MemoEntry:
+        """What evaluating `node` in the main pass put into `env` (its outputs are numbered from 0 on)."""
+        outputs = []
+        while (value := env.values.get(TensorRef(node.name, len(outputs)))) is not None:
+            outputs.append(value)
+        return MemoEntry(tuple(outputs), unsupported, env.failed.get(node.name))
+
+    def _replay(self, env: Environment, node: Node, entry: MemoEntry) -> None:
+        """Put a memoised evaluation into `env`, exactly as `_apply` or `_merge` would have."""
+        for index, value in enumerate(entry.outputs):
+            env.values[TensorRef(node.name, index)] = value
+        if entry.unsupported:
+            env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
+        if entry.failed is not None:
+            env.failed[node.name] = entry.failed
 
     def evaluate(self, env: Environment, nodes: Iterable[Node], overrides: Mapping[TensorRef, AbstractTensor] = {}):
         """Evaluate `nodes` (in the given, topological order) into `env`; `overrides` pin tensor values."""
@@ -240,10 +302,14 @@ class Interpreter:
                                                              node.output_dtype(1), ())
         return True
 
+    def _loop_merges(self) -> list[Node]:
+        """The Merges of v1 loops: those with an input over a back edge (NextIteration)."""
+        return [n for n in self.graph if n.op in MERGE_OPS and
+                any(self.graph.get(r.node) is not None and self.graph[r.node].op in BACK_EDGE_OPS
+                    for r in n.inputs)]
+
     def _solve_loops(self, env: Environment) -> None:
-        merges = [n for n in self.graph if n.op in MERGE_OPS and
-                  any(self.graph.get(r.node) is not None and self.graph[r.node].op in BACK_EDGE_OPS
-                      for r in n.inputs)]
+        merges = self._loop_merges()
         if not merges:
             return
         order = {node.name: i for i, node in enumerate(self.graph)}
@@ -276,5 +342,5 @@ def _without_forms(value: AbstractTensor) -> AbstractTensor:
 
 
 def interpret(graph: Graph, assumptions: Assumptions | None = None,
-              options: AnalysisOptions | None = None) -> Environment:
-    return Interpreter(graph, assumptions, options).run()
+              options: AnalysisOptions | None = None, memo: AnalysisMemo | None = None) -> Environment:
+    return Interpreter(graph, assumptions, options, memo=memo).run()

@@ -9,6 +9,12 @@ Owns the `Engine` protocol the scheduler drives, and its implementations:
   server starts and answers before the engine is importable, and import costs stay off the event loop.
 - `CheckerEngine`: wraps a one-step `Checker` callable (path, settings, root) -> Report (tests, stand-ins).
 
+`TracingEngine` also owns the analysis memos (`nanscope.analysis.memo.AnalysisMemo`): one per entry point
+(script path and function), kept across saves so that re-analysing a new trace reuses the abstract values
+of every node whose upstream subgraph did not change; a memo is replaced by an empty one when the analysis
+settings (`Settings.analysis_key`) change, and only the memos of the `MAX_MEMOS` entry points analysed
+last are kept.
+
 A `Traced` says which project files the result depends on: the entry point, the project files the trace
 imported (`TraceResult.imported_files`), every file holding a frame of an op or of the error, and the
 files its static import graph reaches (as `nanscope.analysis.tracing.entry_points` decides which entry
@@ -18,6 +24,7 @@ contents.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +34,14 @@ from nanscope.analysis.report import Report
 from nanscope.server.settings import Settings
 
 if TYPE_CHECKING:
+    from nanscope.analysis.memo import AnalysisMemo
     from nanscope.analysis.tracing.result import TraceResult
     from nanscope.analysis.tracing.worker import TraceWorker
 
 Checker = Callable[[Path, Settings, "Path | None"], Report]
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 FAILED_STATUSES = ("failed", "timeout", "crashed")
+MAX_MEMOS = 16        # entry points whose analysis memo is kept (the most recently analysed)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class Traced:
     output: str = ""                     # the tail of what the traced program printed
     seconds: float = 0.0
     trace: TraceResult | None = field(default=None, repr=False, compare=False)
+    function: str | None = None          # the entry point's function (`file.py:function`), if any
 
     @property
     def failed(self) -> bool:
@@ -75,6 +85,22 @@ class TracingEngine:
         self._workers: dict[str | None, TraceWorker] = {}
         self._closed = False
         self.traces = 0                      # traces run so far
+        # (entry path, function) -> (analysis settings key, memo), least recently analysed first
+        self._memos: OrderedDict[tuple[Path, str | None], tuple[tuple, AnalysisMemo]] = OrderedDict()
+
+    def memo_for(self, entry: Path, function: str | None, settings: Settings) -> AnalysisMemo:
+        """The entry point's analysis memo: kept across saves, a new one when the analysis settings changed."""
+        from nanscope.analysis.memo import AnalysisMemo
+
+        key, analysis_key = (entry, function), settings.analysis_key()
+        with self._lock:
+            found = self._memos.pop(key, None)
+            if found is None or found[0] != analysis_key:
+                found = (analysis_key, AnalysisMemo())
+            self._memos[key] = found
+            while len(self._memos) > MAX_MEMOS:
+                self._memos.popitem(last=False)
+            return found[1]
 
     def _worker(self, settings: Settings) -> TraceWorker:
         from nanscope.analysis.tracing.worker import TraceWorker
@@ -112,7 +138,7 @@ class TracingEngine:
             self.traces += 1
         files = dependencies(entry, root, trace) | static_imports(entry, root, function)
         error = trace.error if trace.status in FAILED_STATUSES or trace.graph is None else None
-        return Traced(entry, files, trace.status, error, trace.output, trace.seconds, trace)
+        return Traced(entry, files, trace.status, error, trace.output, trace.seconds, trace, function)
 
     def analyse(self, traced: Traced, settings: Settings, root: Path | None) -> Report:
         from nanscope.analysis.api import CheckOptions, check_graph_file, check_trace
@@ -126,16 +152,19 @@ class TracingEngine:
                                      **limits),
             weight_range=settings.weight_range, eps=settings.eps,
         )
+        memo = self.memo_for(traced.entry, traced.function, settings)
         if traced.status == "graph":
-            return check_graph_file(traced.entry, options)
+            return check_graph_file(traced.entry, options, memo=memo)
         assert traced.trace is not None
-        return check_trace(traced.entry, traced.trace, options)
+        return check_trace(traced.entry, traced.trace, options, memo=memo)
 
     def stop(self, final: bool = True) -> None:
         with self._lock:
             self._closed = self._closed or final
             workers = list(self._workers.values())
             self._workers.clear()
+            if final:
+                self._memos.clear()
         for worker in workers:
             worker.close()
 

@@ -1,0 +1,301 @@
+"""Reuse of abstract values between analyses of successive versions of a graph (saves in an editor).
+
+Owns `AnalysisMemo`: a map from a node's *fingerprint* to the outputs its evaluation produced in the
+interpreter's main pass (its abstract values, or that it was unsupported or failed), and the fingerprints
+themselves.
+
+A node's fingerprint is a Merkle hash computed in topological order over everything its main-pass
+evaluation can depend on: its name (atoms of the affine domain are named after nodes), op type, device,
+control inputs, every attribute (dtypes, shapes, constant values by content), the transformer registered
+for its op, the fingerprint and output index of each data input (a missing producer by name), and the
+assumed ranges that name it (`Assumptions.ranges` under `name` or `name:INDEX`). What is common to the
+whole analysis (`AnalysisOptions`, `Assumptions.max_elements` and `weight_range`) is not hashed per node:
+the memo is emptied when it changes. Transformers see only their node, their inputs' values and, through
+`Context.graph`, the producers upstream of them (Select, Prod), which the hash covers; relu atoms are
+numbered by base (`nanscope.analysis.domain.affine._relu_key`), a table the memo watches so that it is
+emptied when the table is reset (values from before the reset would not share atoms with values after).
+So two nodes with one fingerprint get identical abstract values, and a memo hit gives exactly what a
+fresh evaluation would.
+
+Not memoised (evaluated afresh every time, as without a memo):
+
+- nodes of v1 loops: a Merge with a back edge (NextIteration), everything downstream of it (the loop
+  fixpoint re-evaluates them), and any node whose input is not fingerprinted before it (cycles);
+- function-library ops (calls, functional While and If), whose bodies must be evaluated again so their
+  unsafe ops are checked. Their outputs are fingerprinted by value (intervals, dtype, shape, partition,
+  concrete value; their atoms are fresh ones named after the node), so what is downstream of them is
+  memoised;
+- nodes with an attribute of a type the hash does not know (never guessed from `repr`).
+
+The interpreter consults the memo in its main pass only: never in the loop fixpoint, never in function
+bodies, never in predicate splitting's case re-evaluations. After an analysis the memo holds the entries of
+that analysis only (the last graph), at most `max_entries` of them. One memo per entry point; it is
+thread-safe (concurrent analyses each read the last committed entries; the last to finish wins).
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import threading
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Mapping
+
+import numpy as np
+
+from nanscope.analysis.domain.dtypes import DType
+from nanscope.analysis.domain.tensor import AbstractTensor
+from nanscope.analysis.graph.ir import FunctionRef, Graph, Node
+from nanscope.analysis.transformers.registry import REGISTRY, AnalysisOptions, Assumptions
+
+DEFAULT_MAX_ENTRIES = 500_000     # as many as the largest graph analysed by default (api.DEFAULT_MAX_OPS)
+_DIGEST_SIZE = 16                 # 128-bit BLAKE2b
+
+
+@dataclass(frozen=True, slots=True)
+class MemoEntry:
+    """The main-pass result of one node: its outputs 0..n-1, or that it was unsupported or failed."""
+    outputs: tuple[AbstractTensor, ...]
+    unsupported: bool = False
+    failed: str | None = None
+
+
+@dataclass
+class MemoStats:
+    """What one analysis did with the memo."""
+    hits: int = 0                 # nodes whose outputs came from the memo
+    evaluated: list[str] = field(default_factory=list)   # nodes evaluated afresh in the main pass, in order
+    uncacheable: int = 0          # of those, nodes that are never memoised (loops, function ops, odd attributes)
+
+
+class AnalysisMemo:
+    """Fingerprint -> main-pass outputs, for the last analysis of one entry point (see the module docstring)."""
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_entries < 0:
+            raise ValueError("max_entries must be >= 0")
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: dict[bytes, MemoEntry] = {}
+        self._settings: tuple | None = None
+        self._epoch: int | None = None
+        self.last: MemoStats | None = None     # the stats of the last analysis that used this memo
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
+            self._settings = self._epoch = None
+
+    def begin(self, graph: Graph, assumptions: Assumptions, options: AnalysisOptions) -> MemoRun:
+        """Start an analysis of `graph`: the entries kept are those made under the same settings."""
+        settings = _settings_key(assumptions, options)
+        epoch = relu_numbering_epoch()
+        with self._lock:
+            if settings != self._settings or epoch != self._epoch:
+                self._entries, self._settings, self._epoch = {}, settings, epoch
+            previous = self._entries
+        return MemoRun(self, previous, graph, assumptions, settings, epoch)
+
+    def _commit(self, run: MemoRun) -> None:
+        current = run.current
+        if len(current) > self.max_entries:
+            current = dict(islice(current.items(), len(current) - self.max_entries, None))
+        with self._lock:
+            self.last = run.stats
+            if relu_numbering_epoch() != run.epoch:    # relu numbers were reset during the run: start over
+                self._entries, self._settings, self._epoch = {}, None, None
+            elif self._settings == run.settings:       # else another run changed the settings meanwhile
+                self._entries, self._epoch = current, run.epoch
+
+
+class MemoRun:
+    """One analysis's use of a memo: fingerprints, lookups and the entries it makes."""
+
+    def __init__(self, memo: AnalysisMemo, previous: Mapping[bytes, MemoEntry], graph: Graph,
+                 assumptions: Assumptions, settings: tuple, epoch: int) -> None:
+        self.memo, self.previous, self.graph = memo, previous, graph
+        self.settings, self.epoch = settings, epoch
+        self.current: dict[bytes, MemoEntry] = {}
+        self.stats = MemoStats()
+        self.fingerprints: dict[str, bytes] = {}     # node name -> fingerprint of its outputs
+        self._ranges = _ranges_by_node(assumptions)
+
+    def fingerprint(self, node: Node) -> bytes | None:
+        """The node's structural fingerprint, or None when it cannot be memoised (an input without one, an
+        attribute the hash does not know)."""
+        fingerprints, inputs = self.fingerprints, []
+        for ref in node.inputs:
+            found = fingerprints.get(ref.node)
+            if found is None:
+                if ref.node in self.graph:
+                    return None        # volatile (loop) or not evaluated yet (cycle)
+                inputs += (None, ref.node, ref.index)     # a producer missing from the graph, by name
+            else:
+                inputs += (found, ref.index)
+        transformer = REGISTRY.get(node.op)
+        head = (node.name, node.op, node.device, node.control_inputs, inputs, self._ranges.get(node.name),
+                None if transformer is None else id(transformer))
+        try:
+            try:
+                data = marshal.dumps((head, _attr_items(node.attrs)), _MARSHAL_VERSION)
+            except ValueError:     # a value marshal does not take (nested in a list, a numpy scalar, ...)
+                data = marshal.dumps((head, _attr_items(node.attrs, as_text=True)), _MARSHAL_VERSION)
+        except (_Opaque, ValueError):
+            return None
+        return _digest(data)
+
+    def lookup(self, fingerprint: bytes) -> MemoEntry | None:
+        entry = self.previous.get(fingerprint)
+        if entry is not None:
+            self.current[fingerprint] = entry
+            self.stats.hits += 1
+        return entry
+
+    def store(self, fingerprint: str, entry: MemoEntry) -> None:
+        self.current[fingerprint] = entry
+
+    def value_fingerprint(self, node: Node, structural: bytes, entry: MemoEntry) -> bytes | None:
+        """A fingerprint of a function op's outputs by value (see the module docstring), or None when an
+        output carries a relation other than the fresh atoms the interpreter gives it."""
+        parts = [structural.hex(), repr((entry.unsupported, entry.failed is not None))]
+        try:
+            for index, value in enumerate(entry.outputs):
+                for i, block in enumerate(value.blocks):
+                    if block.form is not None:
+                        atom = block.form.is_single_atom()
+                        if atom is None or atom.key != (node.name, index, i) or atom.range != block.interval \
+                                or atom.relu_of is not None or block.form.err != 0:
+                            return None
+                parts.append(_text((value.dtype, value.shape,
+                                    None if value.partition is None else value.partition.splits,
+                                    tuple((b.interval.lo, b.interval.hi, b.form is not None) for b in value.blocks),
+                                    value.value)))
+        except _Opaque:
+            return None
+        return _digest("|".join(parts).encode("utf-8", "surrogatepass"))
+
+    def finish(self) -> None:
+        self.memo._commit(self)
+
+
+# -- encoding attribute values -----------------------------------------------------------------------------
+# A node's fingerprint hashes `marshal.dumps(..., version 0)` of plain Python values: marshal is exact about
+# types (1, 1.0 and True differ), version 0 writes floats with 17 significant digits (exact; -0.0 is not 0.0)
+# and never writes references (later versions share interned strings and repeated objects, so equal values
+# could give different bytes): equal values give equal bytes, and different bytes decode to different values.
+# Attributes are listed sorted by key as (key, tag, value): tag 0 a value marshal takes as it is, 1 a dtype,
+# 2 an array by content, 3 the injective text `_text` of anything else. A type neither knows is `_Opaque`.
+
+_MARSHAL_VERSION = 0
+
+
+class _Opaque(Exception):
+    """A value whose content the fingerprint cannot capture."""
+
+
+_DTYPE_TOKENS: dict[int, tuple[DType, tuple]] = {}
+_SMALL_ARRAY_BYTES = 64
+
+
+def _attr_items(attrs: Mapping, as_text: bool = False) -> list:
+    items: list = []
+    for key in sorted(attrs):      # the order of a NodeDef's attribute map varies from one parse to the next
+        value = attrs[key]
+        kind = type(value)
+        if kind is DType:
+            found = _DTYPE_TOKENS.get(id(value))
+            if found is None or found[0] is not value:   # the dtype is kept, so its id is not reused meanwhile
+                found = _DTYPE_TOKENS[id(value)] = (value, (value.number, value.name, value.tf_name))
+            items += (key, 1, found[1])
+        elif kind is np.ndarray:
+            items += (key, 2, _array_token(value))
+        elif as_text:
+            items += (key, 3, _text(value))
+        else:
+            items += (key, 0, value)
+    return items
+
+
+def _array_token(value: np.ndarray) -> tuple:
+    if value.dtype.hasobject:
+        raise _Opaque
+    data = np.ascontiguousarray(value).tobytes()
+    return (value.dtype.str, value.shape, data if len(data) <= _SMALL_ARRAY_BYTES else _digest(data))
+
+
+# `_text`: reprs of str, int, float, bool, bytes and None (self-delimiting and distinct across these types),
+# their repr for tuples and lists of them, tagged and bracketed forms for the rest: `t(...)`, `l(...)`,
+# `D(...)` for a dtype, `A(...)` for an array by content, `F(...)` for a function reference, `{...}` for a
+# mapping with str keys. Any other type is `_Opaque`.
+
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def _text(value: Any) -> str:
+    kind = type(value)
+    if kind in _PLAIN:
+        return repr(value)
+    if kind is tuple or kind is list:
+        if _PLAIN.issuperset(map(type, value)):
+            return repr(value)
+        return ("t(" if kind is tuple else "l(") + ",".join(map(_text, value)) + ")"
+    if kind is DType:
+        return f"D({value.number},{value.name!r},{value.tf_name!r})"
+    if isinstance(value, (np.ndarray, np.generic)):
+        dtype, shape, content = _array_token(np.asarray(value))
+        return f"A({dtype!r},{shape!r},{content!r})"
+    if kind is FunctionRef:
+        return f"F({value.name!r},{_mapping_text(value.attrs)})"
+    if isinstance(value, Mapping):
+        return _mapping_text(value)
+    raise _Opaque
+
+
+def _mapping_text(mapping: Mapping) -> str:
+    if not all(type(key) is str for key in mapping):
+        raise _Opaque
+    return "{" + ",".join(f"{key!r}:{_text(mapping[key])}" for key in sorted(mapping)) + "}"
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+
+
+def _settings_key(assumptions: Assumptions, options: AnalysisOptions) -> tuple:
+    return (options, assumptions.max_elements, assumptions.weight_range)
+
+
+def _ranges_by_node(assumptions: Assumptions) -> dict[str, str]:
+    """Assumed ranges by the node they can concern: `name` and `name:INDEX` both concern node `name`."""
+    found: dict[str, list] = {}
+    for key, interval in assumptions.ranges.items():
+        base, colon, index = key.rpartition(":")
+        node = base if colon and index.isdigit() else key
+        found.setdefault(node, []).append((key, interval.lo, interval.hi))
+    return {node: repr(tuple(sorted(entries))) for node, entries in found.items()}
+
+
+# -- relu numbering ----------------------------------------------------------------------------------------
+# Relu atoms are numbered per base in a process-wide table that is emptied when it grows too large; a value
+# made before that holds relu atoms that values made after it do not share, so the memo must start over.
+# The table offers no epoch, so a sentinel key (which no base key can equal) marks it: gone means reset.
+
+_SENTINEL = ("nanscope.analysis.memo", object())
+_epoch_lock = threading.Lock()
+_epoch = 0
+
+
+def relu_numbering_epoch() -> int:
+    """A number that changes whenever the relu numbering table has been reset."""
+    from nanscope.analysis.domain import affine
+
+    global _epoch
+    with _epoch_lock:
+        table = affine._RELU_NUMBERS
+        if _SENTINEL not in table:
+            _epoch += 1
+            table[_SENTINEL] = -1
+        return _epoch
