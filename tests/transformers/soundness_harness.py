@@ -361,3 +361,26 @@ def check_elements(result: np.ndarray, abstract, nan_ok: bool, context: str) -> 
         block = abstract.blocks[partition.index(coords)]
         assert _inside(values[index], block.interval, daz), \
             f"element {index} = {values[index]} outside its block {block.interval}: {context}"
+
+
+# -- coverage of the special tests --------------------------------------------------------------------------
+
+def covers(*ops: str):
+    """Marks a special test (one whose graph is not built from independent placeholders) as the soundness
+    test of `ops`; the test asserts its graph holds them (`holds`). The coverage test collects the marks of
+    the tests that exist (`covered_by_special_tests`), so deleting a test uncovers its ops."""
+    def mark(test):
+        test.covers = getattr(test, "covers", ()) + ops
+        return test
+    return mark
+
+
+def holds(ir, ops) -> None:
+    missing = set(ops) - ir.op_types
+    assert not missing, f"the graph has no {sorted(missing)} node (ops: {sorted(ir.op_types)})"
+
+
+def covered_by_special_tests(*modules) -> set[str]:
+    """The op types the test functions of `modules` are marked as covering."""
+    return {op for module in modules for name, test in vars(module).items() if name.startswith("test_")
+            for op in getattr(test, "covers", ())}

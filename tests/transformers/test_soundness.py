@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from soundness_harness import MODES, Case, In, check_elements
+from soundness_harness import MODES, Case, In, check_elements, covers, holds
 
 from nanscope.analysis.checks import SPEC_BY_OP
 from nanscope.analysis.domain.interval import INF, Interval
@@ -495,6 +495,7 @@ CONSTANTS = [
 ]
 
 
+@covers("Const", "HostConst")
 @pytest.mark.parametrize("value", CONSTANTS, ids=lambda v: f"{v.dtype}-{v.shape}")
 def test_const_interval_holds_its_value(value):
     graph, ir, (c, host) = build(lambda: (tf.constant(value), tf.constant(value, name="host")))
@@ -504,6 +505,7 @@ def test_const_interval_holds_its_value(value):
             node.op = "HostConst"
     ir = graph_from_bytes(graph_def.SerializeToString())
     assert ir["host"].op == "HostConst"
+    holds(ir, ("Const", "HostConst"))
     env = interpret(ir)
     with tf.compat.v1.Session(graph=graph) as session:
         actual = session.run(c)
@@ -513,10 +515,12 @@ def test_const_interval_holds_its_value(value):
     assert abstract.dtype.name == c.dtype.name
 
 
+@covers("PlaceholderWithDefault")
 @settings(max_examples=30, deadline=None, database=None)
 @given(data=st.data())
 def test_placeholder_with_default(data):
     graph, ir, (p, out) = _placeholder_with_default_graph()
+    holds(ir, ("PlaceholderWithDefault",))
     lo = data.draw(st.floats(-100, 100, width=32))
     hi = data.draw(st.floats(lo, 100, width=32))
     env = interpret(ir, Assumptions(ranges={"pwd": Interval(lo, hi)}))
@@ -541,6 +545,11 @@ def _placeholder_with_default_graph():
     return _PWD_CACHE["g"]
 
 
+VARIABLE_OPS = ("VariableV2", "Variable", "Assign", "VarHandleOp", "ReadVariableOp", "AssignVariableOp",
+                "ResourceGather")
+
+
+@covers(*VARIABLE_OPS)
 @pytest.mark.parametrize("weight_range", [None, Interval(-5.0, 0.5)])
 def test_variables_hold_their_assumed_range(weight_range):
     rng = np.random.default_rng(0)
@@ -559,8 +568,7 @@ def test_variables_hold_their_assumed_range(weight_range):
         return [v1.global_variables_initializer(), legacy_init], reads
 
     graph, ir, (inits, reads) = build(fn)
-    assert {"VariableV2", "Variable", "Assign", "VarHandleOp", "ReadVariableOp", "AssignVariableOp",
-            "ResourceGather"} <= ir.op_types
+    holds(ir, VARIABLE_OPS)
     ranges = {} if weight_range is None else {n: weight_range for n in ("ref_var", "res_var", "legacy")}
     env = interpret(ir, Assumptions(ranges=ranges))
     assert not env.failed
@@ -574,6 +582,7 @@ def test_variables_hold_their_assumed_range(weight_range):
             assert TensorRef(node.name, 0) not in env.values
 
 
+@covers("RandomUniform", "TruncatedNormal")
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64, tf.float16])
 def test_random_ops_stay_in_their_ranges(dtype):
     def fn():
@@ -581,18 +590,21 @@ def test_random_ops_stay_in_their_ranges(dtype):
         return [raw.RandomUniform(shape=shape, dtype=dtype, seed=1, seed2=2),
                 raw.TruncatedNormal(shape=shape, dtype=dtype, seed=3, seed2=4)]
     graph, ir, outs = build(fn)
+    holds(ir, ("RandomUniform", "TruncatedNormal"))
     env = interpret(ir)
     with tf.compat.v1.Session(graph=graph) as session:
         for _ in range(10):
             assert_inside(env, outs, session.run(outs), "random")
 
 
+@covers("Range")
 @pytest.mark.parametrize("start, limit, delta", [(0, 10, 3), (0.0, 1.0, 0.1), (1.0, -2.0, -0.3), (-3.5, 7.25, 0.75),
                                                  (0.1, 0.7, 0.2)])
 def test_range_of_constants(start, limit, delta):
     dtype = tf.int32 if isinstance(start, int) else tf.float32
     graph, ir, out = build(lambda: raw.Range(start=tf.constant(start, dtype), limit=tf.constant(limit, dtype),
                                              delta=tf.constant(delta, dtype)))
+    holds(ir, ("Range",))
     env = interpret(ir)
     with tf.compat.v1.Session(graph=graph) as session:
         actual = session.run(out)
@@ -602,6 +614,7 @@ def test_range_of_constants(start, limit, delta):
         assert value.shape == actual.shape
 
 
+@covers("BroadcastGradientArgs")
 @pytest.mark.parametrize("s0, s1", [([1, 1, 1], [1, 1, 1]), ([2, 1, 3, 1, 1], [1]), ([3, 1, 4], [1, 5, 4]),
                                     ([], [7, 7]), ([9], [9])])
 @pytest.mark.parametrize("known", [True, False])
@@ -614,6 +627,7 @@ def test_broadcast_gradient_args(s0, s1, known):
         b = v1.placeholder(tf.int32, [None], name="s1")
         return [a, b], raw.BroadcastGradientArgs(s0=a, s1=b)
     graph, ir, (phs, outs) = build(fn)
+    holds(ir, ("BroadcastGradientArgs",))
     env = interpret(ir, Assumptions(ranges={"s0": Interval(1, 9), "s1": Interval(1, 9)}))
     assert not env.failed
     with tf.compat.v1.Session(graph=graph) as session:
@@ -641,11 +655,15 @@ def _loop_graph():
 _LOOP_CACHE = {}
 
 
+LOOP_OPS = ("Enter", "Exit", "LoopCond", "NextIteration", "Switch", "Merge")
+
+
+@covers(*LOOP_OPS)
 @settings(max_examples=25, deadline=None, database=None)
 @given(data=st.data())
 def test_v1_loop_and_cond_values_are_sound(data):
     graph, ir, ((x0, n), outs) = _loop_graph()
-    assert {"Enter", "Exit", "LoopCond", "NextIteration", "Switch", "Merge"} <= ir.op_types
+    holds(ir, LOOP_OPS)
     lo = data.draw(st.floats(-100, 100, width=32))
     hi = data.draw(st.floats(lo, 100, width=32))
     n_hi = data.draw(st.integers(0, 40))
@@ -657,6 +675,7 @@ def test_v1_loop_and_cond_values_are_sound(data):
     assert_inside(env, outs, result, "loop")
 
 
+@covers("NoOp", "ControlTrigger")
 def test_ops_without_outputs():
     def fn():
         x = v1.placeholder(tf.float32, [2], name="x")
@@ -665,7 +684,7 @@ def test_ops_without_outputs():
     graph, ir, _ = build(fn)
     env = interpret(ir)
     assert not env.failed
-    assert {"NoOp", "ControlTrigger"} <= ir.op_types
+    holds(ir, ("NoOp", "ControlTrigger"))
     assert TensorRef("noop") not in env.values and TensorRef("trigger") not in env.values
 
 
@@ -711,12 +730,8 @@ def test_log_softmax_and_sigmoid_are_tight():
 
 # -- coverage ---------------------------------------------------------------------------------------------------
 
-SPECIAL_COVERAGE = {
-    "Const", "HostConst", "PlaceholderWithDefault", "VariableV2", "Variable", "Assign", "VarHandleOp",
-    "ReadVariableOp", "AssignVariableOp", "ResourceGather", "RandomUniform", "TruncatedNormal",
-    "BroadcastGradientArgs", "Range", "Enter", "Exit", "LoopCond", "NextIteration", "Switch", "NoOp",
-    "ControlTrigger",
-}
+# Ops whose graphs are not built from placeholders have special tests above, marked with `covers`.
 # Reference-typed control flow (loops over old-style variables) shares the transformer of the plain op.
-ALIASES = {"RefEnter": "Enter", "RefExit": "Exit", "RefNextIteration": "NextIteration", "RefSwitch": "Switch"}
+ALIASES = {"RefEnter": "Enter", "RefExit": "Exit", "RefNextIteration": "NextIteration", "RefSwitch": "Switch",
+           "RefMerge": "Merge"}
 

@@ -3,8 +3,8 @@ optimizers, data and control_extra against TensorFlow (method: soundness_harness
 
 `EXTRA_CASES` are harness cases (hypothesis draws input ranges, TensorFlow computes, every output element
 must lie inside its abstract value). Ops whose inputs are not independent placeholders (random ops,
-variables, optimizers, pipelines, tensor lists and arrays) have their own tests below, and
-`SPECIAL_EXTRA_COVERAGE` names the op types those tests exercise (each test asserts its graph holds them).
+variables, optimizers, pipelines, tensor lists and arrays) have their own tests below, each marked with the
+op types it covers (`covers`; the test asserts its graph holds them).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from soundness_harness import Case, In, check_elements
+from soundness_harness import Case, In, check_elements, covers, holds
 
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.graph import TensorRef, graph_from_bytes
@@ -407,15 +407,6 @@ def assert_inside(env, tensors, values, context=""):
         check_elements(np.asarray(value), abstract, False, f"{context} {t.name}: {abstract!r} vs {value!r}")
 
 
-SPECIAL_EXTRA_COVERAGE: set[str] = set()
-
-
-def covered(ir, *ops):
-    missing = set(ops) - ir.op_types
-    assert not missing, f"the graph has no {sorted(missing)}"
-    SPECIAL_EXTRA_COVERAGE.update(ops)
-
-
 RANDOM_OPS = ("StatelessRandomUniform", "StatelessRandomUniformV2", "RandomStandardNormal", "StatelessRandomNormal",
               "StatelessRandomNormalV2", "RandomGamma", "RandomPoissonV2", "StatelessRandomGetKeyCounter",
               "StatelessRandomGetKeyCounterAlg", "StatelessRandomGetAlg", "StatelessRandomUniformFullInt",
@@ -424,6 +415,7 @@ RANDOM_OPS = ("StatelessRandomUniform", "StatelessRandomUniformV2", "RandomStand
               "StatelessRandomUniformIntV2", "Multinomial", "StatelessMultinomial")
 
 
+@covers(*RANDOM_OPS)
 @pytest.mark.parametrize("dtype", [tf.float32, tf.float64])
 def test_random_ops_stay_in_their_ranges(dtype):
     def fn():
@@ -456,7 +448,7 @@ def test_random_ops_stay_in_their_ranges(dtype):
             key, counter, alg,
         ]
     graph, ir, outs = build(fn)
-    covered(ir, *RANDOM_OPS)
+    holds(ir, RANDOM_OPS)
     env = interpret(ir)
     assert not env.failed and not env.unsupported
     with tf.compat.v1.Session(graph=graph) as session:
@@ -464,6 +456,14 @@ def test_random_ops_stay_in_their_ranges(dtype):
             assert_inside(env, outs, session.run(outs), "random")
 
 
+RESOURCE_OPS = ("VarIsInitializedOp", "IsVariableInitialized", "AssignAddVariableOp", "AssignSubVariableOp",
+                "DestroyResourceOp", "ResourceScatterAdd", "ResourceScatterSub", "ResourceScatterUpdate",
+                "ResourceScatterMax", "ResourceScatterMin", "ResourceScatterMul", "ResourceScatterDiv",
+                "ResourceScatterNdUpdate", "ResourceScatterNdAdd", "ResourceScatterNdSub", "AssignAdd", "AssignSub",
+                "VariableShape", "TemporaryVariable", "DestroyTemporaryVariable")
+
+
+@covers(*RESOURCE_OPS)
 def test_resource_updates_and_queries():
     def fn():
         var = v1.Variable(np.ones((3, 2), np.float32), name="w", use_resource=True)
@@ -491,11 +491,7 @@ def test_resource_updates_and_queries():
                                                   var_name=temp.op.name)
         return init, updates, reads, destroy, temp_value
     graph, ir, (init, updates, reads, destroy, temp_value) = build(fn)
-    covered(ir, "VarIsInitializedOp", "IsVariableInitialized", "AssignAddVariableOp", "AssignSubVariableOp",
-            "DestroyResourceOp", "ResourceScatterAdd", "ResourceScatterSub", "ResourceScatterUpdate",
-            "ResourceScatterMax", "ResourceScatterMin", "ResourceScatterMul", "ResourceScatterDiv",
-            "ResourceScatterNdUpdate", "ResourceScatterNdAdd", "ResourceScatterNdSub", "AssignAdd", "AssignSub",
-            "VariableShape", "TemporaryVariable", "DestroyTemporaryVariable")
+    holds(ir, RESOURCE_OPS)
     env = interpret(ir, Assumptions(ranges={"r": Interval(1.0, 3.0)}))   # r's values over the updates
     assert not env.failed and not env.unsupported
     for op in updates:
@@ -511,6 +507,8 @@ def test_resource_updates_and_queries():
 
 
 OPTIMIZER_OPS = ("GradientDescent", "Momentum", "Adam", "AdaMax", "RMSProp", "Adagrad", "Adadelta")
+APPLY_OPS = {False: tuple("Apply" + name for name in OPTIMIZER_OPS),
+             True: tuple("ResourceApply" + name for name in OPTIMIZER_OPS) + ("ResourceApplyKerasMomentum",)}
 
 
 def _optimizer_updates(var, slots, grad, resource: bool):
@@ -535,6 +533,7 @@ def _optimizer_updates(var, slots, grad, resource: bool):
     return ops
 
 
+@covers(*APPLY_OPS[False], *APPLY_OPS[True])
 @pytest.mark.parametrize("resource", [False, True])
 def test_optimizer_updates(resource):
     def fn():
@@ -545,8 +544,7 @@ def test_optimizer_updates(resource):
         ops = _optimizer_updates(handles[0], handles[1:], tf.constant([0.5, -0.5, 2.0]), resource)
         return v1.global_variables_initializer(), ops
     graph, ir, (init, ops) = build(fn)
-    names = [("ResourceApply" if resource else "Apply") + n for n in OPTIMIZER_OPS]
-    covered(ir, *names, *(["ResourceApplyKerasMomentum"] if resource else []))
+    holds(ir, APPLY_OPS[resource])
     env = interpret(ir)
     assert not env.failed and not env.unsupported
     with tf.compat.v1.Session(graph=graph) as session:
@@ -559,6 +557,13 @@ def test_optimizer_updates(resource):
                 check_elements(np.asarray(result), env.value(ref(op)), True, op.name)
 
 
+PIPELINE_OPS = ("TensorSliceDataset", "RangeDataset", "BatchDatasetV2", "RepeatDataset", "PrefetchDataset",
+                "OptionsDataset", "IteratorToStringHandle", "IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext", "IteratorGetNextSync", "FIFOQueueV2",
+                "QueueEnqueueV2", "QueueEnqueueManyV2", "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2",
+                "QueueSizeV2", "QueueCloseV2")
+
+
+@covers(*PIPELINE_OPS)
 def test_dataset_iterator_and_queue_outputs_use_configured_ranges():
     def fn():
         data = tf.data.Dataset.from_tensor_slices(np.arange(24, dtype=np.float32).reshape(12, 2) - 5.0)
@@ -575,10 +580,7 @@ def test_dataset_iterator_and_queue_outputs_use_configured_ranges():
         close = queue.close()
         return iterator.initializer, [batch, one_shot, sync], enqueue, dequeued, size, close
     graph, ir, (init, nexts, enqueue, dequeued, size, close) = build(fn)
-    covered(ir, "TensorSliceDataset", "BatchDatasetV2", "RepeatDataset", "PrefetchDataset", "OptionsDataset",
-            "IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext", "IteratorGetNextSync", "FIFOQueueV2",
-            "QueueEnqueueV2", "QueueEnqueueManyV2", "QueueDequeueV2", "QueueDequeueManyV2", "QueueDequeueUpToV2",
-            "QueueSizeV2", "QueueCloseV2")
+    holds(ir, PIPELINE_OPS)
     ranges = {"batch": Interval(-5.0, 18.0), "one": Interval(0, 4), "sync:0": Interval(-5.0, 18.0),
               "deq:0": Interval(1.0, 8.0), "deqmany": Interval(1.0, 8.0), "upto:0": Interval(1.0, 8.0)}
     env = interpret(ir, Assumptions(ranges=ranges))
@@ -596,6 +598,10 @@ def test_dataset_iterator_and_queue_outputs_use_configured_ranges():
         session.run(close)
 
 
+STRING_AND_ITERATOR_OPS = ("AnonymousIteratorV3", "StringFormat", "PrintV2", "Assert", "Empty")
+
+
+@covers(*STRING_AND_ITERATOR_OPS)
 def test_anonymous_iterator_and_print_string_ops():
     def fn():
         handle, deleter = raw.AnonymousIteratorV3(output_types=[tf.float32], output_shapes=[[]]), None
@@ -606,7 +612,7 @@ def test_anonymous_iterator_and_print_string_ops():
         empty = raw.Empty(shape=[2], dtype=tf.float32, init=True)
         return handle, deleter, fmt, printed, assertion, empty
     graph, ir, (handle, _, fmt, printed, assertion, empty) = build(fn)
-    covered(ir, "AnonymousIteratorV3", "StringFormat", "PrintV2", "Assert", "Empty")
+    holds(ir, STRING_AND_ITERATOR_OPS)
     env = interpret(ir)
     assert not env.failed and not env.unsupported
     assert TensorRef(printed.name, 0) not in env.values and TensorRef(assertion.name, 0) not in env.values
@@ -620,11 +626,12 @@ LIST_OPS = ("EmptyTensorList", "TensorListReserve", "TensorListFromTensor", "Ten
             "TensorListScatter")
 
 
+@covers(*LIST_OPS)
 @settings(max_examples=15, deadline=None, database=None)
 @given(lo=st.floats(-100, 100, width=32), width=st.floats(0, 100, width=32))
 def test_tensor_lists_hold_their_elements(lo, width):
     graph, ir, (x, outs) = _list_graph()
-    covered(ir, *LIST_OPS)
+    holds(ir, LIST_OPS)
     hi = float(np.float32(lo + width))
     env = interpret(ir, Assumptions(ranges={"x": Interval(lo, hi)}))
     assert not env.failed and not env.unsupported
@@ -674,6 +681,7 @@ TENSOR_ARRAY_OPS = ("TensorArrayV3", "TensorArrayWriteV3", "TensorArrayScatterV3
                     "StackCloseV2")
 
 
+@covers(*TENSOR_ARRAY_OPS)
 def test_tensor_arrays_and_stacks():
     def fn():
         x = v1.placeholder(tf.float32, [3, 2], name="x")
@@ -696,7 +704,7 @@ def test_tensor_arrays_and_stacks():
             closes = [raw.TensorArrayCloseV3(handle=handle), raw.StackCloseV2(handle=stack)]
         return x, outs, closes, grad_handle
     graph, ir, (x, outs, closes, _) = build(fn)
-    covered(ir, *TENSOR_ARRAY_OPS)
+    holds(ir, TENSOR_ARRAY_OPS)
     env = interpret(ir, Assumptions(ranges={"x": Interval(-2.0, 3.0)}))
     assert not env.failed and not env.unsupported
     with tf.compat.v1.Session(graph=graph) as session:
