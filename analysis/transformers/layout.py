@@ -1,8 +1,8 @@
 """Ops that move elements without computing new values: reshape, transpose, concat, pack, slices, splits,
 pads, gathers. They keep (and create) tensor partitions.
 
-Ops such as concat, pack and pad give split points for free: each part becomes its own block. Slices pick
-the blocks they cover. Ops that change which position an element sits at mark the elements' affine atoms
+Ops such as concat, pack and pad give split points for free: each part becomes its own block; one-hot cuts
+its output where known indices make on_value and off_value elements meet. Slices pick the blocks they cover. Ops that change which position an element sits at mark the elements' affine atoms
 as moved by this node, so relations stay sound (reshape-like ops keep the row-major order and need not).
 Whenever shapes or indices are not statically known the result falls back to the smashed hull.
 """
