@@ -108,52 +108,53 @@ class Interpreter:
         """The main pass, reusing the memo's outputs for nodes whose fingerprint it holds (module docstring)."""
         run = memo.begin(self.graph, self.context.assumptions, self.context.options)
         loop_merges = {m.name for m in self._loop_merges()}
-        fingerprints, stats = run.fingerprints, run.stats
+        fingerprints, previous, current, evaluated = run.fingerprints, run.previous, run.current, run.stats.evaluated
+        fingerprint_of, values, unsupported = run.fingerprint, env.values, env.unsupported
         for node in self.graph:
-            fingerprint = None if node.name in loop_merges else run.fingerprint(node)
-            function_op = node.op in FUNCTION_OPS
+            name, kind = node.name, node.op
+            fingerprint = None if name in loop_merges else fingerprint_of(node)
+            function_op = kind in FUNCTION_OPS
             if fingerprint is not None and not function_op:
-                entry = run.lookup(fingerprint)
-                if entry is not None:
-                    self._replay(env, node, entry)
-                    fingerprints[node.name] = fingerprint
+                entry = previous.get(fingerprint)
+                if entry is not None:         # replay: exactly what `_apply` or `_merge` put into env
+                    current[fingerprint] = entry
+                    fingerprints[name] = fingerprint
+                    for index, value in enumerate(entry.outputs):
+                        values[TensorRef(name, index)] = value
+                    if entry.unsupported:
+                        unsupported[kind] = unsupported.get(kind, 0) + 1
+                    if entry.failed is not None:
+                        env.failed[name] = entry.failed
                     continue
-            unsupported_before = env.unsupported.get(node.op, 0)
-            if node.op in MERGE_OPS:
+            unsupported_before = unsupported.get(kind, 0)
+            if kind in MERGE_OPS:
                 self._merge(env, node, round_=0)
+                outputs = self._outputs_in(env, node)
             else:
-                self._apply(env, node)
-            stats.evaluated.append(node.name)
+                outputs = self._apply(env, node)
+            evaluated.append(name)
             if fingerprint is None:
-                stats.uncacheable += 1
+                run.stats.uncacheable += 1
                 continue       # no fingerprint: nothing downstream of it is memoised either
-            entry = self._entry(env, node, env.unsupported.get(node.op, 0) > unsupported_before)
+            entry = MemoEntry(outputs or (), unsupported.get(kind, 0) > unsupported_before, env.failed.get(name))
             if function_op:
-                stats.uncacheable += 1
+                run.stats.uncacheable += 1
                 by_value = run.value_fingerprint(node, fingerprint, entry)
                 if by_value is not None:
-                    fingerprints[node.name] = by_value
+                    fingerprints[name] = by_value
             else:
-                run.store(fingerprint, entry)
-                fingerprints[node.name] = fingerprint
+                current[fingerprint] = entry
+                fingerprints[name] = fingerprint
+        run.stats.hits = len(current) - (len(evaluated) - run.stats.uncacheable)
         run.finish()
 
     @staticmethod
-    def _entry(env: Environment, node: Node, unsupported: bool) -> MemoEntry:
-        """What evaluating `node` in the main pass put into `env` (its outputs are numbered from 0 on)."""
+    def _outputs_in(env: Environment, node: Node) -> tuple[AbstractTensor, ...]:
+        """The outputs of `node` in `env` (numbered from 0 on)."""
         outputs = []
         while (value := env.values.get(TensorRef(node.name, len(outputs)))) is not None:
             outputs.append(value)
-        return MemoEntry(tuple(outputs), unsupported, env.failed.get(node.name))
-
-    def _replay(self, env: Environment, node: Node, entry: MemoEntry) -> None:
-        """Put a memoised evaluation into `env`, exactly as `_apply` or `_merge` would have."""
-        for index, value in enumerate(entry.outputs):
-            env.values[TensorRef(node.name, index)] = value
-        if entry.unsupported:
-            env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
-        if entry.failed is not None:
-            env.failed[node.name] = entry.failed
+        return tuple(outputs)
 
     def evaluate(self, env: Environment, nodes: Iterable[Node], overrides: Mapping[TensorRef, AbstractTensor] = {}):
         """Evaluate `nodes` (in the given, topological order) into `env`; `overrides` pin tensor values."""
@@ -166,23 +167,25 @@ class Interpreter:
                 if ref.node == node.name:
                     env.values[ref] = value
 
-    def _apply(self, env: Environment, node: Node) -> None:
+    def _apply(self, env: Environment, node: Node) -> tuple[AbstractTensor, ...] | None:
+        """Evaluate one node into `env`; its outputs as stored, or None when it has none (unsupported, failed)."""
         if node.op in FUNCTION_OPS:
-            self._apply_function_op(env, node)
-            return
+            return self._apply_function_op(env, node)
         fn = REGISTRY.get(node.op)
         if fn is None:
             env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
-            return
+            return None
         try:
             result = fn(node, env.inputs_of(node), self.context)
         except Exception as error:  # noqa: BLE001 - a transformer bug must cost precision, never the run
             log.debug("transformer for %s failed on %s", node.op, node.name, exc_info=True)
             env.failed[node.name] = f"{type(error).__name__}: {error}"
-            return
+            return None
         outputs = (result,) if isinstance(result, AbstractTensor) else tuple(result)
-        for index, value in enumerate(outputs):
-            env.values[TensorRef(node.name, index)] = self._with_atoms(node.name, index, value)
+        stored = tuple(self._with_atoms(node.name, index, value) for index, value in enumerate(outputs))
+        for index, value in enumerate(stored):
+            env.values[TensorRef(node.name, index)] = value
+        return stored
 
     def _with_atoms(self, name: str, index: int, value: AbstractTensor, tag: tuple = ()) -> AbstractTensor:
         """Give every float block without a relation an atom of its own (relations on)."""
@@ -196,7 +199,7 @@ class Interpreter:
         return value.with_blocks(blocks)
 
     # -- function-library ops ------------------------------------------------------------------------
-    def _apply_function_op(self, env: Environment, node: Node) -> None:
+    def _apply_function_op(self, env: Environment, node: Node) -> tuple[AbstractTensor, ...] | None:
         inputs = env.inputs_of(node)
         try:
             if node.op in CALL_OPS:
@@ -207,12 +210,14 @@ class Interpreter:
                 outputs = self._if(node, inputs)
         except (RecursionError, ValueError, KeyError, IndexError, TypeError) as error:
             env.failed[node.name] = f"{type(error).__name__}: {error}"
-            return
+            return None
         if outputs is None:
             env.unsupported[node.op] = env.unsupported.get(node.op, 0) + 1
-            return
-        for index, value in enumerate(outputs):
-            env.values[TensorRef(node.name, index)] = self._with_atoms(node.name, index, value)
+            return None
+        stored = tuple(self._with_atoms(node.name, index, value) for index, value in enumerate(outputs))
+        for index, value in enumerate(stored):
+            env.values[TensorRef(node.name, index)] = value
+        return stored
 
     def _call(self, node: Node, function, args, record: bool, tag: str = "") -> list[AbstractTensor] | None:
         """Evaluate a library function on abstract arguments; None when it cannot be found."""

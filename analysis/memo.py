@@ -39,7 +39,7 @@ import marshal
 import threading
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -52,8 +52,7 @@ DEFAULT_MAX_ENTRIES = 500_000     # as many as the largest graph analysed by def
 _DIGEST_SIZE = 16                 # 128-bit BLAKE2b
 
 
-@dataclass(frozen=True, slots=True)
-class MemoEntry:
+class MemoEntry(NamedTuple):
     """The main-pass result of one node: its outputs 0..n-1, or that it was unsupported or failed."""
     outputs: tuple[AbstractTensor, ...]
     unsupported: bool = False
@@ -146,16 +145,6 @@ class MemoRun:
         except (_Opaque, ValueError):
             return None
         return _digest(data)
-
-    def lookup(self, fingerprint: bytes) -> MemoEntry | None:
-        entry = self.previous.get(fingerprint)
-        if entry is not None:
-            self.current[fingerprint] = entry
-            self.stats.hits += 1
-        return entry
-
-    def store(self, fingerprint: str, entry: MemoEntry) -> None:
-        self.current[fingerprint] = entry
 
     def value_fingerprint(self, node: Node, structural: bytes, entry: MemoEntry) -> bytes | None:
         """A fingerprint of a function op's outputs by value (see the module docstring), or None when an
