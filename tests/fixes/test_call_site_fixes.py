@@ -3,6 +3,11 @@ epsilon): the fix guards the user's argument that feeds the op, at the call the 
 is offered only when the re-analysis proves it and the argument is known to be that tensor."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
+import pytest
 from fix_helpers import op
 
 TF = "import tensorflow as tf\n"
@@ -82,3 +87,38 @@ def test_exp_inside_a_call_bounds_the_argument_from_above(snippet):
     [fix] = result.only_fixes
     assert (fix.kind, fix.proven, fix.preferred) == ("minimum", True, True)
     assert result.line_after(fix) == "y = layers.scaled_exp(tf.minimum(z, 88.0))"
+
+
+BATCH_NORM_SCRIPT = '''import tensorflow.compat.v1 as tf
+tf.disable_eager_execution()
+
+x = tf.placeholder(tf.float32, [None, 10], name="x")
+mean = tf.reduce_mean(x, axis=0)
+var = tf.reduce_mean(tf.square(x - mean), axis=0)
+normed = tf.nn.batch_normalization(x, mean, var, None, None, variance_epsilon=0.0)
+scale = tf.nn.batch_normalization(x, mean, tf.reduce_mean(tf.square(x - mean), axis=0), None, None, 0.0)
+rate = tf.placeholder(tf.float32, name="rate")
+dropped = tf.nn.dropout(normed + scale, rate=rate)
+'''
+
+
+@pytest.mark.tensorflow
+def test_call_site_fixes_traced_and_checked_again(tmp_path):
+    """Real tracing: the guarded arguments make both batch normalisations safe when the edited script is traced
+    and checked again; dropout's division by 1 - rate gets no fix (no bound on `rate` is proven) and stays."""
+    script = tmp_path / "model.py"
+    script.write_text(BATCH_NORM_SCRIPT, encoding="utf-8")
+
+    def nanscope(*args):
+        return subprocess.run([sys.executable, "-m", "nanscope.analysis.cli", "check", *args, "model.py"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    fixed = nanscope("--fix")
+    assert "fixed 2 of 3 findings" in fixed.stdout, fixed.stdout + fixed.stderr
+    lines = script.read_text(encoding="utf-8").split("\n")
+    assert lines[6] == "normed = tf.nn.batch_normalization(x, mean, var + 1e-07, None, None, variance_epsilon=0.0)"
+    assert lines[7] == ("scale = tf.nn.batch_normalization(x, mean, tf.reduce_mean(tf.square(x - mean), axis=0) "
+                        "+ 1e-07, None, None, 0.0)")
+    output = json.loads(nanscope("--format", "json").stdout)
+    assert output["errors"] == []
+    assert [(f["line"], f["code"], f["op_type"]) for f in output["findings"]] == [(10, "NS105", "RealDiv")]
