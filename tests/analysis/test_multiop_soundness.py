@@ -5,8 +5,8 @@ hypothesis draws small programs (2 to 8 steps) over float32 placeholders that mi
 move partitions (every layout transformer), affine ops (add, sub, neg, scaling by a constant, bias add,
 identity, and differences that cancel, (x + y) - y) and non-linear elementwise ops; builds them with
 tf.compat.v1; draws a range per placeholder; and, in every configuration of the abstraction (tensor mode x
-relations x splitting), checks against TensorFlow run on inputs inside the ranges (their corners included)
-that for every tensor of the graph
+relations x splitting, and a tiny block limit), checks against TensorFlow run on inputs inside the ranges
+(their corners included) that for every tensor of the graph
 
 - every element lies in the block of the partition that covers it (not only in the hull),
 - every element lies in the concretisation of its block's affine form (the relation itself is checked,
@@ -53,6 +53,7 @@ from soundness_harness import Case, Harness, In, check_elements, interval_strate
 
 CONFIGS = [AnalysisOptions(tensor=mode, relations=relations, split=split)
            for mode in TENSOR_MODES for relations in (True, False) for split in (True, False)]
+CONFIGS.append(AnalysisOptions(block_limit=2))   # partitions beyond the block limit fall back to smashing
 MAX_ELEMENTS = 48          # no step grows a tensor beyond this many elements
 # Programs per layout op; NANSCOPE_MULTIOP_EXAMPLES=50 searches deeper than a test run.
 EXAMPLES_PER_OP = int(os.environ.get("NANSCOPE_MULTIOP_EXAMPLES", "3"))
