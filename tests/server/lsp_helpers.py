@@ -113,6 +113,7 @@ class RawServer:
                                         stderr=subprocess.DEVNULL, cwd=cwd)
         self.messages: queue.Queue[tuple[float, dict]] = queue.Queue()
         self.seen: list[tuple[float, dict]] = []      # received, not yet asked for
+        self.received: list[dict] = []                # every message, in order of arrival
         self.log: list[str] = []
         self._ids = itertools.count(1)
         threading.Thread(target=self._read, daemon=True).start()
@@ -136,6 +137,7 @@ class RawServer:
             message = json.loads(stream.read(length))
             if message.get("method") == "window/logMessage":
                 self.log.append(message["params"]["message"])
+            self.received.append(message)
             self.messages.put((time.perf_counter(), message))
 
     def send(self, message: dict) -> None:
@@ -145,9 +147,14 @@ class RawServer:
         self.process.stdin.flush()
 
     def request(self, method: str, params: Any, timeout: float = 120.0) -> Any:
+        """The result of a request (None also when the server answered with an error: see `call`)."""
+        return self.call(method, params, timeout).get("result")
+
+    def call(self, method: str, params: Any, timeout: float = 120.0) -> dict:
+        """The whole response to a request: {"result": ...} or {"error": {"code", "message"}}."""
         number = next(self._ids)
         self.send({"id": number, "method": method, "params": params})
-        return self.wait_for(lambda m: m.get("id") == number and "method" not in m, timeout).get("result")
+        return self.wait_for(lambda m: m.get("id") == number and "method" not in m, timeout)
 
     def notify(self, method: str, params: Any) -> None:
         self.send({"method": method, "params": params})
