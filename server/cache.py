@@ -8,6 +8,10 @@ compared by SHA-256; a file's digest is recomputed only when its size or modific
 checking a cached entry point costs a few `stat` calls. A file modified while its trace ran is recorded
 without a digest: the entry point will be traced again.
 
+A new trace is analysed afresh as far as this cache is concerned, but not from scratch: the engine keeps an
+analysis memo per entry point (`TracingEngine.memo_for`), so the nodes whose upstream subgraph the edit did
+not touch keep their abstract values.
+
 Thread-safe: the scheduler consults it from worker threads.
 """
 from __future__ import annotations
