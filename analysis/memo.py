@@ -4,18 +4,20 @@ Owns `AnalysisMemo`: a map from a node's *fingerprint* to the outputs its evalua
 interpreter's main pass (its abstract values, or that it was unsupported or failed), and the fingerprints
 themselves.
 
-A node's fingerprint is a Merkle hash computed in topological order over everything its main-pass
+A node's fingerprint is computed in topological order, Merkle-style, over everything its main-pass
 evaluation can depend on: its name (atoms of the affine domain are named after nodes), op type, device,
 control inputs, every attribute (dtypes, shapes, constant values by content), the transformer registered
 for its op, the fingerprint and output index of each data input (a missing producer by name), and the
-assumed ranges that name it (`Assumptions.ranges` under `name` or `name:INDEX`). What is common to the
-whole analysis (`AnalysisOptions`, `Assumptions.max_elements` and `weight_range`) is not hashed per node:
-the memo is emptied when it changes. Transformers see only their node, their inputs' values and, through
-`Context.graph`, the producers upstream of them (Select, Prod), which the hash covers; relu atoms are
-numbered by base (`nanscope.analysis.domain.affine._relu_key`), a table the memo watches so that it is
-emptied when the table is reset (values from before the reset would not share atoms with values after).
-So two nodes with one fingerprint get identical abstract values, and a memo hit gives exactly what a
-fresh evaluation would.
+assumed ranges that name it (`Assumptions.ranges` under `name` or `name:INDEX`). These are encoded as bytes
+(the node's *description*) and hash-consed: the fingerprint is the number the memo gave that exact
+description, so equal fingerprints mean byte-equal descriptions, never a hash collision (large constant
+arrays alone are represented by their SHA-256). What is common to the whole analysis (`AnalysisOptions`,
+`Assumptions.max_elements` and `weight_range`) is not in the descriptions: the memo is emptied when it
+changes. Transformers see only their node, their inputs' values and, through `Context.graph`, the
+producers upstream of them (Select, Prod), which the descriptions cover; relu atoms are numbered by base
+(`nanscope.analysis.domain.affine._relu_key`), a table the memo watches so that it is emptied when the
+table is reset (values from before the reset would not share atoms with values after). So two nodes with
+one fingerprint get identical abstract values, and a memo hit gives exactly what a fresh evaluation would.
 
 Not memoised (evaluated afresh every time, as without a memo):
 
@@ -25,16 +27,17 @@ Not memoised (evaluated afresh every time, as without a memo):
   unsafe ops are checked. Their outputs are fingerprinted by value (intervals, dtype, shape, partition,
   concrete value; their atoms are fresh ones named after the node), so what is downstream of them is
   memoised;
-- nodes with an attribute of a type the hash does not know (never guessed from `repr`).
+- nodes with an attribute of a type the encoding does not know (never guessed from `repr`).
 
 The interpreter consults the memo in its main pass only: never in the loop fixpoint, never in function
-bodies, never in predicate splitting's case re-evaluations. After an analysis the memo holds the entries of
-that analysis only (the last graph), at most `max_entries` of them. One memo per entry point; it is
+bodies, never in predicate splitting's case re-evaluations. After an analysis the memo holds the entries and
+descriptions of that analysis only (the last graph), at most `max_entries` of each (upstream first). One memo per entry point; it is
 thread-safe (concurrent analyses each read the last committed entries; the last to finish wins).
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 import threading
 from dataclasses import dataclass, field
@@ -49,7 +52,7 @@ from nanscope.analysis.graph.ir import FunctionRef, Graph, Node
 from nanscope.analysis.transformers.registry import REGISTRY, AnalysisOptions, Assumptions
 
 DEFAULT_MAX_ENTRIES = 500_000     # as many as the largest graph analysed by default (api.DEFAULT_MAX_OPS)
-_DIGEST_SIZE = 16                 # 128-bit BLAKE2b
+_NUMBERS = itertools.count(1)     # fingerprints: never reused, across all memos of the process
 
 
 class MemoEntry(NamedTuple):
@@ -68,14 +71,21 @@ class MemoStats:
 
 
 class AnalysisMemo:
-    """Fingerprint -> main-pass outputs, for the last analysis of one entry point (see the module docstring)."""
+    """Fingerprint -> main-pass outputs, for the last analysis of one entry point (see the module docstring).
+
+    Fingerprints are hash-consed, not hashed: a node's description (its own content and its inputs'
+    fingerprints, encoded as bytes) is looked up in the table of the descriptions seen in the last analysis,
+    and the fingerprint is the number given to that exact description; a new description gets a new number.
+    Two nodes share a fingerprint exactly when their descriptions are byte for byte equal, with no collision
+    probability (only the contents of large constant arrays are represented by a SHA-256 digest)."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if max_entries < 0:
             raise ValueError("max_entries must be >= 0")
         self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._entries: dict[bytes, MemoEntry] = {}
+        self._numbers: dict[bytes, int] = {}       # description -> fingerprint
+        self._entries: dict[int, MemoEntry] = {}   # fingerprint -> outputs
         self._settings: tuple | None = None
         self._epoch: int | None = None
         self.last: MemoStats | None = None     # the stats of the last analysis that used this memo
@@ -85,7 +95,7 @@ class AnalysisMemo:
 
     def clear(self) -> None:
         with self._lock:
-            self._entries = {}
+            self._numbers, self._entries = {}, {}
             self._settings = self._epoch = None
 
     def begin(self, graph: Graph, assumptions: Assumptions, options: AnalysisOptions) -> MemoRun:
@@ -94,37 +104,52 @@ class AnalysisMemo:
         epoch = relu_numbering_epoch()
         with self._lock:
             if settings != self._settings or epoch != self._epoch:
-                self._entries, self._settings, self._epoch = {}, settings, epoch
-            previous = self._entries
-        return MemoRun(self, previous, graph, assumptions, settings, epoch)
+                self._numbers, self._entries, self._settings, self._epoch = {}, {}, settings, epoch
+            numbers, previous = self._numbers, self._entries
+        return MemoRun(self, numbers, previous, graph, assumptions, settings, epoch)
 
     def _commit(self, run: MemoRun) -> None:
-        current = run.current
+        # Over the bound, the first entries in topological order are kept: a node can only be a hit when the
+        # descriptions of everything upstream of it are kept too.
+        numbers, current = run.numbers, run.current
         if len(current) > self.max_entries:
-            current = dict(islice(current.items(), len(current) - self.max_entries, None))
+            current = dict(islice(current.items(), self.max_entries))
+        if len(numbers) > self.max_entries:
+            numbers = dict(islice(numbers.items(), self.max_entries))
         with self._lock:
             self.last = run.stats
             if relu_numbering_epoch() != run.epoch:    # relu numbers were reset during the run: start over
-                self._entries, self._settings, self._epoch = {}, None, None
+                self._numbers, self._entries, self._settings, self._epoch = {}, {}, None, None
             elif self._settings == run.settings:       # else another run changed the settings meanwhile
-                self._entries, self._epoch = current, run.epoch
+                self._numbers, self._entries, self._epoch = numbers, current, run.epoch
 
 
 class MemoRun:
     """One analysis's use of a memo: fingerprints, lookups and the entries it makes."""
 
-    def __init__(self, memo: AnalysisMemo, previous: Mapping[bytes, MemoEntry], graph: Graph,
-                 assumptions: Assumptions, settings: tuple, epoch: int) -> None:
-        self.memo, self.previous, self.graph = memo, previous, graph
+    def __init__(self, memo: AnalysisMemo, previous_numbers: Mapping[bytes, int],
+                 previous: Mapping[int, MemoEntry], graph: Graph, assumptions: Assumptions, settings: tuple,
+                 epoch: int) -> None:
+        self.memo, self.previous_numbers, self.previous, self.graph = memo, previous_numbers, previous, graph
         self.settings, self.epoch = settings, epoch
-        self.current: dict[bytes, MemoEntry] = {}
+        self.numbers: dict[bytes, int] = {}           # the descriptions of this analysis
+        self.current: dict[int, MemoEntry] = {}
         self.stats = MemoStats()
-        self.fingerprints: dict[str, bytes] = {}     # node name -> fingerprint of its outputs
+        self.fingerprints: dict[str, int] = {}         # node name -> fingerprint of its outputs
         self._ranges = _ranges_by_node(assumptions)
 
-    def fingerprint(self, node: Node) -> bytes | None:
+    def _number(self, description: bytes) -> int:
+        number = self.previous_numbers.get(description)
+        if number is None:
+            number = self.numbers.get(description)
+            if number is None:
+                number = next(_NUMBERS)
+        self.numbers[description] = number
+        return number
+
+    def fingerprint(self, node: Node) -> int | None:
         """The node's structural fingerprint, or None when it cannot be memoised (an input without one, an
-        attribute the hash does not know)."""
+        attribute the encoding does not know)."""
         fingerprints, inputs = self.fingerprints, []
         for ref in node.inputs:
             found = fingerprints.get(ref.node)
@@ -139,17 +164,17 @@ class MemoRun:
                 None if transformer is None else id(transformer))
         try:
             try:
-                data = marshal.dumps((head, _attr_items(node.attrs)), _MARSHAL_VERSION)
+                description = marshal.dumps((head, _attr_items(node.attrs)), _MARSHAL_VERSION)
             except ValueError:     # a value marshal does not take (nested in a list, a numpy scalar, ...)
-                data = marshal.dumps((head, _attr_items(node.attrs, as_text=True)), _MARSHAL_VERSION)
+                description = marshal.dumps((head, _attr_items(node.attrs, as_text=True)), _MARSHAL_VERSION)
         except (_Opaque, ValueError):
             return None
-        return _digest(data)
+        return self._number(description)
 
-    def value_fingerprint(self, node: Node, structural: bytes, entry: MemoEntry) -> bytes | None:
+    def value_fingerprint(self, node: Node, structural: int, entry: MemoEntry) -> int | None:
         """A fingerprint of a function op's outputs by value (see the module docstring), or None when an
         output carries a relation other than the fresh atoms the interpreter gives it."""
-        parts = [structural.hex(), repr((entry.unsupported, entry.failed is not None))]
+        parts = ["value", repr((structural, entry.unsupported, entry.failed is not None))]
         try:
             for index, value in enumerate(entry.outputs):
                 for i, block in enumerate(value.blocks):
@@ -164,7 +189,7 @@ class MemoRun:
                                     value.value)))
         except _Opaque:
             return None
-        return _digest("|".join(parts).encode("utf-8", "surrogatepass"))
+        return self._number("|".join(parts).encode("utf-8", "surrogatepass"))
 
     def finish(self) -> None:
         self.memo._commit(self)
@@ -250,7 +275,7 @@ def _mapping_text(mapping: Mapping) -> str:
 
 
 def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
+    return hashlib.sha256(data).digest()
 
 
 def _settings_key(assumptions: Assumptions, options: AnalysisOptions) -> tuple:

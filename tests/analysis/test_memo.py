@@ -292,7 +292,8 @@ def test_splitting_sees_the_same_values_with_a_memo():
     assert memo.last.evaluated == []
 
 
-def test_a_bounded_memo_keeps_the_last_entries_and_stays_exact():
+def test_a_bounded_memo_keeps_the_first_entries_and_stays_exact():
+    """Over the bound, the entries of the first nodes in topological order are kept (their upstream too)."""
     graph = Graph(without_loop())
     memo, report_memo = AnalysisMemo(max_entries=5), AnalysisMemo(max_entries=5)
     assert_same_as_fresh(graph, options_for(RANGES), memo, report_memo)
