@@ -23,6 +23,7 @@ contents.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 Checker = Callable[[Path, Settings, "Path | None"], Report]
 GRAPH_SUFFIXES = (".pb", ".pbtxt")
 FAILED_STATUSES = ("failed", "timeout", "crashed")
+logger = logging.getLogger(__name__)
 MAX_MEMOS = 16        # entry points whose analysis memo is kept (the most recently analysed)
 
 
@@ -154,9 +156,14 @@ class TracingEngine:
         )
         memo = self.memo_for(traced.entry, traced.function, settings)
         if traced.status == "graph":
-            return check_graph_file(traced.entry, options, memo=memo)
-        assert traced.trace is not None
-        return check_trace(traced.entry, traced.trace, options, memo=memo)
+            report = check_graph_file(traced.entry, options, memo=memo)
+        else:
+            assert traced.trace is not None
+            report = check_trace(traced.entry, traced.trace, options, memo=memo)
+        if memo.last is not None:
+            logger.debug("%s: %d nodes reused from the last analysis, %d evaluated", traced.entry.name,
+                         memo.last.hits, len(memo.last.evaluated))
+        return report
 
     def stop(self, final: bool = True) -> None:
         with self._lock:
