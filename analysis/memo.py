@@ -210,7 +210,8 @@ class _Opaque(Exception):
     """A value whose content the fingerprint cannot capture."""
 
 
-_DTYPE_TOKENS: dict[int, tuple[DType, tuple]] = {}
+_DTYPE_TOKENS: dict[int, tuple[DType, tuple]] = {}   # id -> (dtype, token): dtypes are a few shared objects
+_MAX_DTYPE_TOKENS = 1024
 _SMALL_ARRAY_BYTES = 64
 
 
@@ -222,6 +223,8 @@ def _attr_items(attrs: Mapping, as_text: bool = False) -> list:
         if kind is DType:
             found = _DTYPE_TOKENS.get(id(value))
             if found is None or found[0] is not value:   # the dtype is kept, so its id is not reused meanwhile
+                if len(_DTYPE_TOKENS) >= _MAX_DTYPE_TOKENS:
+                    _DTYPE_TOKENS.clear()
                 found = _DTYPE_TOKENS[id(value)] = (value, (value.number, value.name, value.tf_name))
             items += (key, 1, found[1])
         elif kind is np.ndarray:
@@ -308,8 +311,10 @@ def relu_numbering_epoch() -> int:
 
     global _epoch
     with _epoch_lock:
-        table = affine._RELU_NUMBERS
-        if _SENTINEL not in table:
+        table = getattr(affine, "_RELU_NUMBERS", None)
+        if not isinstance(table, dict):      # the numbering changed shape: assume a reset every time (no reuse)
+            _epoch += 1
+        elif _SENTINEL not in table:
             _epoch += 1
             table[_SENTINEL] = -1
         return _epoch

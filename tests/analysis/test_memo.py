@@ -314,6 +314,15 @@ def test_a_reset_of_the_relu_numbering_empties_the_memo():
     assert assert_same_as_fresh(graph, options_for(RANGES), memo, report_memo).evaluated == []
 
 
+def test_without_a_relu_numbering_table_the_memo_is_never_reused(monkeypatch):
+    from nanscope.analysis.domain import affine
+    from nanscope.analysis.memo import relu_numbering_epoch
+
+    assert relu_numbering_epoch() == relu_numbering_epoch()
+    monkeypatch.delattr(affine, "_RELU_NUMBERS")
+    assert relu_numbering_epoch() != relu_numbering_epoch()
+
+
 def test_an_attribute_of_unknown_type_is_never_memoised():
     class Opaque:
         pass
