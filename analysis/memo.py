@@ -167,7 +167,7 @@ class MemoRun:
                 description = marshal.dumps((head, _attr_items(node.attrs)), _MARSHAL_VERSION)
             except ValueError:     # a value marshal does not take (nested in a list, a numpy scalar, ...)
                 description = marshal.dumps((head, _attr_items(node.attrs, as_text=True)), _MARSHAL_VERSION)
-        except (_Opaque, ValueError):
+        except (_Opaque, ValueError, TypeError):     # TypeError: attribute keys that do not sort
             return None
         return self._number(description)
 
