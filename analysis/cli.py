@@ -187,9 +187,8 @@ def run_check(args: argparse.Namespace) -> int:
         if settings.format != "text":
             raise UsageError(f"--fix and --diff print text; they cannot be combined with --format {settings.format}")
         targets, _ = project.discover(settings)
-        args.paths = [target.path for target in targets]
         args.show_safe = settings.show_safe
-        return run_fixes(args, options)
+        return run_fixes(args, targets, options)
     targets, skipped = project.discover(settings)
     if not targets and not skipped:
         print("nanscope: warning: no model files found to check", file=sys.stderr)
@@ -222,17 +221,17 @@ def _output_stream(path: Path | None):
         yield handle
 
 
-def run_fixes(args: argparse.Namespace, options: CheckOptions) -> int:
+def run_fixes(args: argparse.Namespace, targets: list[project.Target], options: CheckOptions) -> int:
     """--fix: apply the preferred proven fixes in place and print what was found and fixed; --diff: print
-    the same changes as a unified diff on stdout (the findings go to stderr) and change nothing."""
-    from nanscope.analysis.api import check_file_with_fixes
-    from nanscope.analysis.fixes import select_fixes
+    the same changes as a unified diff on stdout (the findings go to stderr) and change nothing. Each
+    target is checked the way `check` would (an entry point `file.py:function` through its function)."""
+    from nanscope.analysis.fixes import fixes_for_report, select_fixes
 
     reports, chosen = [], []
-    for path in args.paths:
-        report, fixes = check_file_with_fixes(path, options)
+    for target in targets:
+        report = project.check_target(target, options)
         reports.append(report)
-        chosen.extend(select_fixes(fixes))
+        chosen.extend(select_fixes(fixes_for_report(report)))
     if args.diff:
         with contextlib.redirect_stdout(sys.stderr):
             print_text(reports)

@@ -766,17 +766,10 @@ def discover(settings: Settings) -> tuple[list[Target], list[Skipped]]:
 # -- checking ----------------------------------------------------------------------------------------------
 
 def check_target(target: Target, options: CheckOptions) -> Report:
-    """Check one target. A `file.py:function` entry point goes to the engine's `check_entry_point` when it
-    has one; otherwise the file is checked as a script and a note says so."""
+    """Check one target: a script is run as a script, a `file.py:function` entry point through its function."""
     if target.function is None:
         return check_file(target.path, options)
-    check_entry_point = getattr(api, "check_entry_point", None)
-    if check_entry_point is not None:
-        return check_entry_point(target.path, target.function, options)
-    report = check_file(target.path, options)
-    report.notes.append(f"entry point {target.path.name}:{target.function}: functions as entry points are not "
-                        "supported by this version; the file was checked as a script")
-    return report
+    return api.check_entry_point(target.path, target.function, options)
 
 
 def check_targets(targets: Sequence[Target], options: CheckOptions, jobs: int = 1,

@@ -327,16 +327,12 @@ def test_language_server_keys_are_accepted_and_its_spellings_understood():
         parse_config({"timeout": 5, "traceTimeout": 10})
 
 
-def test_function_entry_points_go_to_the_engine_when_it_has_them(tmp_path, monkeypatch):
+def test_function_entry_points_go_through_their_function_and_scripts_run_as_scripts(tmp_path, monkeypatch):
     from nanscope.analysis import api, project
 
     script = write(tmp_path / "model.py", TF_SCRIPT)
-    monkeypatch.setattr(project, "check_file", lambda path, options: Report(source=path))
-    monkeypatch.delattr(api, "check_entry_point", raising=False)
-    report = project.check_target(Target(script, "build"), options=None)
-    assert "model.py:build: functions as entry points are not supported" in report.notes[0]
-    monkeypatch.setattr(api, "check_entry_point", lambda path, function, options: Report(source=path, notes=[function]),
-                        raising=False)
+    monkeypatch.setattr(project, "check_file", lambda path, options: Report(source=path, notes=["script"]))
+    monkeypatch.setattr(api, "check_entry_point", lambda path, function, options: Report(source=path, notes=[function]))
     assert project.check_target(Target(script, "build"), options=None).notes == ["build"]
     reports = project.check_targets([Target(script), Target(script, "build")], options=None, jobs=2)
-    assert [r.notes for r in reports] == [[], ["build"]]
+    assert [r.notes for r in reports] == [["script"], ["build"]]

@@ -61,12 +61,7 @@ corpus = _corpus_module()
 BUGGY = {name: program for name, program in corpus.PROGRAMS.items() if program.findings}
 
 # (program name, "cli" | "lsp") -> why its preferred fixes cannot be checked there yet (strict xfail).
-XFAIL: dict[tuple[str, str], str] = {
-    ("project_keras", "cli"): "`nanscope check --fix` runs every target as a script: analysis/cli.py run_fixes "
-                              "calls api.check_file_with_fixes(target.path) and drops the entry point's function "
-                              "(pkg/model.py:build_model), so the package's relative imports fail and nothing is "
-                              "analysed or fixed (the language server, which honours the function, fixes both)",
-}
+XFAIL: dict[tuple[str, str], str] = {}
 
 
 # -- copies ------------------------------------------------------------------------------------------------
