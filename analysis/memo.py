@@ -137,6 +137,7 @@ class MemoRun:
         self.stats = MemoStats()
         self.fingerprints: dict[str, int] = {}         # node name -> fingerprint of its outputs
         self._ranges = _ranges_by_node(assumptions)
+        self._transformers: dict[str, int] = {}        # op type -> id of its transformer (-1: none)
 
     def _number(self, description: bytes) -> int:
         number = self.previous_numbers.get(description)
@@ -150,26 +151,31 @@ class MemoRun:
     def fingerprint(self, node: Node) -> int | None:
         """The node's structural fingerprint, or None when it cannot be memoised (an input without one, an
         attribute the encoding does not know)."""
-        fingerprints, inputs = self.fingerprints, []
+        fingerprints = self.fingerprints
+        kind = node.op
+        transformer = self._transformers.get(kind)
+        if transformer is None:
+            found = REGISTRY.get(kind)
+            transformer = self._transformers[kind] = -1 if found is None else id(found)
+        description = [node.name, kind, node.device, node.control_inputs, self._ranges.get(node.name), transformer]
         for ref in node.inputs:
             found = fingerprints.get(ref.node)
             if found is None:
                 if ref.node in self.graph:
                     return None        # volatile (loop) or not evaluated yet (cycle)
-                inputs += (None, ref.node, ref.index)     # a producer missing from the graph, by name
+                description += (None, ref.node, ref.index)     # a producer missing from the graph, by name
             else:
-                inputs += (found, ref.index)
-        transformer = REGISTRY.get(node.op)
-        head = (node.name, node.op, node.device, node.control_inputs, inputs, self._ranges.get(node.name),
-                None if transformer is None else id(transformer))
+                description += (found, ref.index)
         try:
             try:
-                description = marshal.dumps((head, _attr_items(node.attrs)), _MARSHAL_VERSION)
+                description.append(_attr_items(node.attrs))
+                data = marshal.dumps(description, _MARSHAL_VERSION)
             except ValueError:     # a value marshal does not take (nested in a list, a numpy scalar, ...)
-                description = marshal.dumps((head, _attr_items(node.attrs, as_text=True)), _MARSHAL_VERSION)
+                description[-1] = _attr_items(node.attrs, as_text=True)
+                data = marshal.dumps(description, _MARSHAL_VERSION)
         except (_Opaque, ValueError, TypeError):     # TypeError: attribute keys that do not sort
             return None
-        return self._number(description)
+        return self._number(data)
 
     def value_fingerprint(self, node: Node, structural: int, entry: MemoEntry) -> int | None:
         """A fingerprint of a function op's outputs by value (see the module docstring), or None when an
@@ -217,8 +223,8 @@ _SMALL_ARRAY_BYTES = 64
 
 def _attr_items(attrs: Mapping, as_text: bool = False) -> list:
     items: list = []
-    for key in sorted(attrs):      # the order of a NodeDef's attribute map varies from one parse to the next
-        value = attrs[key]
+    # Sorted by key (unique, so values are never compared): a NodeDef's attribute map comes in any order.
+    for key, value in sorted(attrs.items()):
         kind = type(value)
         if kind is DType:
             found = _DTYPE_TOKENS.get(id(value))
