@@ -91,7 +91,7 @@ def no_outputs(node, inputs, ctx):
     return ()
 
 
-@transformer("StringFormat", "Bitcast", "Empty")
+@transformer("StringFormat", "StringJoin", "ShardedFilename", "Bitcast", "Empty")
 def anything(node, inputs, ctx):
     """Unbounded: strings, reinterpreted bits and uninitialised memory can be any value of the type."""
     dtype = _attr_dtype(node, "type", None) if node.op == "Bitcast" else None
@@ -126,6 +126,21 @@ def tensor_scatter_add(node, inputs, ctx):
         updates = -updates
     dtype = node.output_dtype()
     added = sum_of_terms(updates.join(ZERO), _update_count(inputs[1]), dtype)
+    return out(node, inputs[0].interval + added, ulps=1)
+
+
+@transformer("ScatterUpdate", "ScatterMax", "ScatterMin")
+def ref_scatter_update(node, inputs, ctx):
+    """A ref variable after the update: each element is its old value or an update (max/min pick one)."""
+    return out(node, inputs[0].interval.join(inputs[2].interval))
+
+
+@transformer("ScatterAdd", "ScatterSub")
+def ref_scatter_add(node, inputs, ctx):
+    """A ref variable after the update: each element plus (minus) the updates aimed at it; duplicate
+    indices add up, so up to as many updates as there are indices, or none."""
+    updates = inputs[2].interval if node.op == "ScatterAdd" else -inputs[2].interval
+    added = sum_of_terms(updates.join(ZERO), inputs[1].num_elements(), node.output_dtype())
     return out(node, inputs[0].interval + added, ulps=1)
 
 
@@ -253,6 +268,34 @@ def unique(node, inputs, ctx):
     idx = Interval(0.0, float(max(n - 1, 0)) if n is not None else idx_type.max)
     return (AbstractTensor(x.interval, x.dtype if x.dtype.is_numeric else node.output_dtype(), node.output_shape(0)),
             _typed(idx, idx_type, node.output_shape(1)))
+
+
+# set operation -> (the values its result can hold, the largest result set) from the two sets' hulls and
+# last-axis sizes; an unknown operation gets the union's bounds
+SET_OPERATIONS = {
+    "a-b": (lambda a, b: a, lambda n, m: n),
+    "b-a": (lambda a, b: b, lambda n, m: m),
+    "intersection": (lambda a, b: a.meet(b) or a, lambda n, m: min(n, m)),
+    "union": (lambda a, b: a.join(b), lambda n, m: n + m),
+}
+
+
+@transformer("DenseToDenseSetOperation")
+def dense_set_operation(node, inputs, ctx):
+    """The sparse result (indices, values, dense shape) of a set operation along the last axis: the values
+    come from the sets it draws from, and the batch dimensions with the largest result set bound the
+    indices and the dense shape."""
+    operation = node.attr("set_operation")
+    if isinstance(operation, bytes):
+        operation = operation.decode("ascii", "replace")
+    values_of, size_of = SET_OPERATIONS.get(operation, SET_OPERATIONS["union"])
+    first, second = inputs[0], inputs[1]
+    largest = INT64.max
+    if all(x.shape and all(d is not None for d in x.shape) for x in (first, second)):
+        largest = float(max([*first.shape[:-1], size_of(first.shape[-1], second.shape[-1])]))
+    return (_typed(Interval(0.0, max(largest - 1, 0.0)), INT64, node.output_shape(0)),
+            AbstractTensor(values_of(first.interval, second.interval), node.output_dtype(1), node.output_shape(1)),
+            _typed(Interval(0.0, largest), INT64, node.output_shape(2)))
 
 
 @transformer("TopKV2")

@@ -273,6 +273,10 @@ case("Unique", "Unique", [x_in(shape=(6,), kind="smallint")], lambda x: list(raw
 case("UniqueV2", "UniqueV2", [x_in(I32, shape=(6,), kind="smallint")],
      lambda x: list(raw.UniqueV2(x=x, axis=tf.constant([], tf.int64))))
 case("TopKV2", "TopKV2", [x_in()], lambda x: list(raw.TopKV2(input=x, k=2)))
+for _operation in ("a-b", "b-a", "intersection", "union"):
+    case(f"DenseToDenseSetOperation-{_operation}", "DenseToDenseSetOperation",
+         [x_in(I32, kind="smallint"), x_in(I32, shape=(3, 2), kind="smallint")],
+         lambda a, b, _o=_operation: list(raw.DenseToDenseSetOperation(set1=a, set2=b, set_operation=_o)))
 case("ShapeN", "ShapeN", [x_in(), x_in(shape=(None, 2), feed=(5, 2))], lambda a, b: list(raw.ShapeN(input=[a, b])),
      examples=3)
 case("BroadcastArgs", "BroadcastArgs", [x_in(I32, (2,), "smallint")],
@@ -504,6 +508,54 @@ def test_resource_updates_and_queries():
         assert_inside(env, [reads[4]], [session.run(reads[4])], "AssignSub")
         assert_inside(env, [temp_value], [session.run(temp_value)], "temporary")
         session.run(destroy)
+
+
+REF_SCATTER_OPS = ("ScatterAdd", "ScatterSub", "ScatterUpdate", "ScatterMax", "ScatterMin")
+
+
+@covers(*REF_SCATTER_OPS)
+@settings(max_examples=10, deadline=None, database=None)
+@given(lo=st.floats(-50, 50, width=32), width=st.floats(0, 50, width=32))
+def test_ref_variable_scatters_with_duplicate_indices(lo, width):
+    hi = float(np.float32(lo + width))
+    def fn():
+        var = v1.Variable(np.full((4, 2), 2.0, np.float32), name="r", use_resource=False)
+        updates = v1.placeholder(tf.float32, (3, 2), name="u")
+        scattered = [getattr(raw, op)(ref=var._variable, indices=[0, 0, 2], updates=updates)
+                     for op in REF_SCATTER_OPS]
+        return var, updates, scattered
+    graph, ir, (var, updates, scattered) = build(fn)
+    holds(ir, REF_SCATTER_OPS)
+    env = interpret(ir, Assumptions(ranges={"r": Interval(1.0, 3.0), "u": Interval(lo, hi)}))
+    assert not env.failed and not env.unsupported
+    feed = {updates: np.linspace(lo, hi, 6, dtype=np.float32).reshape(3, 2)}
+    with tf.compat.v1.Session(graph=graph) as session:
+        for op in scattered:   # each update on a freshly initialised variable (2.0 lies in r's range)
+            session.run(var.initializer)
+            assert_inside(env, [op], [session.run(op, feed)], op.op.type)
+
+
+CHECKPOINT_OPS = ("SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin",
+                  "StaticRegexFullMatch")
+
+
+@covers(*CHECKPOINT_OPS)
+def test_a_sharded_saver_writes_nothing_and_restores_anything(tmp_path):
+    def fn():
+        v1.Variable(np.full((2,), 5.0, np.float32), name="w")
+        return v1.train.Saver(sharded=True), v1.global_variables_initializer()
+    graph, ir, (saver, init) = build(fn)
+    holds(ir, CHECKPOINT_OPS)
+    env = interpret(ir, Assumptions(ranges={"w": Interval(-1.0, 1.0)}))
+    assert not env.failed and not env.unsupported
+    restored = [op.outputs[0] for op in graph.get_operations() if op.type == "RestoreV2"]
+    assert restored and all(env.value(ref(t)).interval == Interval.top() for t in restored)
+    with tf.compat.v1.Session(graph=graph) as session:
+        session.run(init)
+        path = saver.save(session, str(tmp_path / "model"))
+        saver.restore(session, path)
+        values = session.run(restored, {saver.saver_def.filename_tensor_name: path})
+        assert_inside(env, restored, values, "restored")   # 5.0: outside w's assumed range
 
 
 OPTIMIZER_OPS = ("GradientDescent", "Momentum", "Adam", "AdaMax", "RMSProp", "Adagrad", "Adadelta")
