@@ -143,3 +143,35 @@ def test_a_hundred_saves_through_the_warm_worker_leak_nothing(tmp_path: Path):
     for key in ("server_fds", "zygote_fds", "zygote_threads"):
         assert last[key] <= first[key], (key, first, last)
     assert last["server_threads"] <= first["server_threads"] + POOL_THREADS, (first, last)
+
+
+@pytest.mark.tensorflow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("supervised", [True, False])
+def test_a_timed_out_trace_leaves_no_process_with_or_without_the_supervisor(tmp_path: Path, monkeypatch,
+                                                                            supervised: bool):
+    """The runner's two paths: Linux (a subreaper supervisor) and elsewhere (the agent is the child, its
+    process group is killed). Either way the script and the children in its group are gone after a timeout."""
+    from nanscope.analysis.tracing import runner
+
+    monkeypatch.setattr(runner, "SUPERVISED", supervised)
+    pids = tmp_path / "pids.txt"
+    project = tmp_path / "project"
+    project.mkdir()
+    script = project / "model.py"
+    script.write_text("import os, subprocess, sys, time\n"
+                      "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+                      f"fd = os.open({str(pids)!r}, os.O_WRONLY | os.O_CREAT)\n"
+                      "os.write(fd, f'{os.getpid()} {child.pid}'.encode())\n"
+                      "while True:\n    time.sleep(0.05)\n", encoding="utf-8")
+    result = runner.trace_script(script, timeout=8)
+    assert result.status == "timeout", result.error
+    started = [int(pid) for pid in pids.read_text().split()]
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in started if alive(pid)]
+    for pid in survivors:
+        os.kill(pid, 9)
+    assert not survivors
+    assert not children_of(os.getpid()), "the runner left a process (or a zombie) behind"
