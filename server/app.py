@@ -26,6 +26,7 @@ from pygls.uris import to_fs_path
 
 from nanscope.analysis.report import Report
 from nanscope.server.engine import Checker, CheckerEngine, Engine, TracingEngine
+from nanscope.server.protocol import NanscopeProtocol
 from nanscope.server.publish import Publisher
 from nanscope.server.scheduler import Scheduler
 from nanscope.server.settings import LOG_LEVELS, Settings, SettingsStore
@@ -57,6 +58,7 @@ class NanscopeServer(LanguageServer):
             name="nanscope",
             version=_version(),
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=NanscopeProtocol,
         )
         self.store = SettingsStore()
         if engine is None:

@@ -33,7 +33,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from nanscope.analysis.report import Finding, Report
-from nanscope.server.convert import SOURCE, span_to_range
+from nanscope.server.convert import SOURCE, lsp_lines, span_to_range
 
 if TYPE_CHECKING:
     from nanscope.analysis.fixes import Fix, TextEdit
@@ -113,7 +113,7 @@ async def code_action(ls: NanscopeServer, params: types.CodeActionParams) -> lis
     if now is None or now[0] is not report or now[1] != version:
         return None    # the document or its report changed while the fixes were computed
 
-    lines, encoding = document.lines, ls.workspace.position_encoding
+    lines, encoding = lsp_lines(document.source), ls.workspace.position_encoding
     edit_for = _EditBuilder(ls, uri, version, lines, encoding)
     actions: list[types.CodeAction] = []
     if wants_fixes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -257,6 +258,16 @@ def codepoint_column(text: str, units: int, encoding: str = types.PositionEncodi
     return len(text)
 
 
+_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def lsp_lines(text: str) -> list[str]:
+    """The lines of `text` as LSP counts them (with their line breaks): only \\n, \\r\\n and \\r end a
+    line, as in editors and in Python's own line numbers; `str.splitlines` would also break at a form
+    feed or U+2028 and move every position below it."""
+    return _LSP_LINE.findall(text)
+
+
 def _strip_eol(line: str) -> str:
     return line.rstrip("\r\n")
 
@@ -264,7 +275,7 @@ def _strip_eol(line: str) -> str:
 def _read_lines(path: Path) -> list[str] | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines(keepends=True)
+            return lsp_lines(handle.read())
     except OSError:
         return None
 

@@ -16,6 +16,7 @@ from nanscope.analysis.report import OpInfo, Report
 from nanscope.server.app import NanscopeServer
 from nanscope.server.convert import (
     codepoint_column,
+    lsp_lines,
     ops_to_hover,
     same_path_key,
     span_contains,
@@ -34,7 +35,7 @@ def hover(ls: NanscopeServer, params: types.HoverParams) -> types.Hover | None:
         return None
     document = ls.workspace.get_text_document(uri)
     try:   # a document neither open nor on disk has nothing to hover
-        lines = document.lines
+        lines = lsp_lines(document.source)
     except OSError:
         return None
     if params.position.line >= len(lines):

@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from nanscope.analysis.report import Report
-from nanscope.server.convert import Style, diagnostics_by_file, same_path_key
+from nanscope.server.convert import Style, diagnostics_by_file, lsp_lines, same_path_key
 from nanscope.server.settings import Settings
 
 if TYPE_CHECKING:
@@ -114,10 +114,10 @@ class Publisher:
     def lines_for(self, path: Path) -> Sequence[str] | None:
         document = self.open_document(path)
         if document is not None:
-            return document.lines
+            return lsp_lines(document.source)
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
-                return handle.read().splitlines(keepends=True)
+                return lsp_lines(handle.read())
         except OSError:
             return None
 

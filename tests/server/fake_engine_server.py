@@ -80,7 +80,8 @@ class FakeEngine:
                 file_text = file.read_text(encoding="utf-8")
             except OSError:
                 continue
-            for number, line in enumerate(file_text.splitlines(), start=1):
+            # Python's line numbers: read_text made every break a \n, and a form feed is no break
+            for number, line in enumerate(file_text.split("\n"), start=1):
                 for index, call in enumerate(re.finditer(r"log\([^)]*\)", line)):
                     location = Location(file, Span(number, call.start(), number, call.end()))
                     op_name = f"Log_{file.stem}_{number}_{index}"
