@@ -273,6 +273,8 @@ def test_changing_analysis_options_empties_the_memo():
     assert stats.hits == 0
     stats = assert_same_as_fresh(graph, options_for(RANGES, tensor="smash"), memo, report_memo)
     assert stats.evaluated == []
+    weights = replace(options_for(RANGES, tensor="smash"), weight_range=(-1.0, 1.0))   # an assumption for all
+    assert assert_same_as_fresh(graph, weights, memo, report_memo).hits == 0
 
 
 def test_splitting_sees_the_same_values_with_a_memo():
