@@ -46,6 +46,7 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
+from nanscope.analysis.domain import affine
 from nanscope.analysis.domain.dtypes import DType
 from nanscope.analysis.domain.tensor import AbstractTensor
 from nanscope.analysis.graph.ir import FunctionRef, Graph, Node
@@ -304,23 +305,7 @@ def _ranges_by_node(assumptions: Assumptions) -> dict[str, str]:
 # -- relu numbering ----------------------------------------------------------------------------------------
 # Relu atoms are numbered per base in a process-wide table that is emptied when it grows too large; a value
 # made before that holds relu atoms that values made after it do not share, so the memo must start over.
-# The table offers no epoch, so a sentinel key (which no base key can equal) marks it: gone means reset.
-
-_SENTINEL = ("nanscope.analysis.memo", object())
-_epoch_lock = threading.Lock()
-_epoch = 0
-
 
 def relu_numbering_epoch() -> int:
     """A number that changes whenever the relu numbering table has been reset."""
-    from nanscope.analysis.domain import affine
-
-    global _epoch
-    with _epoch_lock:
-        table = getattr(affine, "_RELU_NUMBERS", None)
-        if not isinstance(table, dict):      # the numbering changed shape: assume a reset every time (no reuse)
-            _epoch += 1
-        elif _SENTINEL not in table:
-            _epoch += 1
-            table[_SENTINEL] = -1
-        return _epoch
+    return affine.relu_numbering_generation()

@@ -256,13 +256,22 @@ def relu_form(base: AffineForm, base_range: Interval) -> AffineForm:
 _RELU_NUMBERS: dict[tuple, int] = {}
 _NEXT_RELU_NUMBER = itertools.count()
 _MAX_RELU_NUMBERS = 200_000
+_relu_table_generation = 0
+
+
+def relu_numbering_generation() -> int:
+    """How many times the relu numbering table was forgotten: values made in different generations do not
+    share relu atoms, so a cache of abstract values (analysis/memo.py) must not mix them."""
+    return _relu_table_generation
 
 
 def _relu_key(base_key: tuple) -> tuple:
+    global _relu_table_generation
     number = _RELU_NUMBERS.get(base_key)
     if number is None:
         if len(_RELU_NUMBERS) >= _MAX_RELU_NUMBERS:
             _RELU_NUMBERS.clear()
+            _relu_table_generation += 1
         number = _RELU_NUMBERS.setdefault(base_key, next(_NEXT_RELU_NUMBER))
     return ("relu", number)
 

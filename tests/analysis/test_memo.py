@@ -304,25 +304,21 @@ def test_a_bounded_memo_keeps_the_first_entries_and_stays_exact():
     assert stats.hits == 5
 
 
-def test_a_reset_of_the_relu_numbering_empties_the_memo():
+def test_a_reset_of_the_relu_numbering_empties_the_memo(monkeypatch):
     from nanscope.analysis.domain import affine
+    from nanscope.analysis.memo import relu_numbering_epoch
 
     graph = Graph(without_loop())
     memo, report_memo = AnalysisMemo(), AnalysisMemo()
     assert_same_as_fresh(graph, options_for(RANGES), memo, report_memo)
-    affine._RELU_NUMBERS.clear()      # what happens when the table reaches its size limit
+    before = relu_numbering_epoch()
+    with monkeypatch.context() as patch:     # the table reaches its size limit and is forgotten
+        patch.setattr(affine, "_MAX_RELU_NUMBERS", len(affine._RELU_NUMBERS))
+        affine._relu_key(("a base no graph has", object()))
+    assert relu_numbering_epoch() != before
     stats = assert_same_as_fresh(graph, options_for(RANGES), memo, report_memo)
     assert stats.hits == 0
     assert assert_same_as_fresh(graph, options_for(RANGES), memo, report_memo).evaluated == []
-
-
-def test_without_a_relu_numbering_table_the_memo_is_never_reused(monkeypatch):
-    from nanscope.analysis.domain import affine
-    from nanscope.analysis.memo import relu_numbering_epoch
-
-    assert relu_numbering_epoch() == relu_numbering_epoch()
-    monkeypatch.delattr(affine, "_RELU_NUMBERS")
-    assert relu_numbering_epoch() != relu_numbering_epoch()
 
 
 def test_an_attribute_of_unknown_type_is_never_memoised():

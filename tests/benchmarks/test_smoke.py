@@ -94,3 +94,13 @@ def test_a_stamped_stack_is_the_graph_tensorflow_builds(monkeypatch):
         assert [n.name for n in stamped.node] == [n.name for n in built.node]
         assert all(a == b for a, b in zip(stamped.node, built.node))
         assert len(stamped.node) == template.ops_for(4)
+
+
+def test_incremental_reanalysis_reuses_the_memo_and_matches_a_fresh_run():
+    # the benchmark itself exits 1 when a memo run's report differs from the fresh one
+    out = run_benchmark("incremental", "--sizes", "200", "--repeat", "1", "--families", "dense").stdout
+    rows = {row[2]: row for row in table_rows(out) if len(row) == 8 and row[0] == "dense"}
+    assert set(rows) == {"fresh", "fresh + fingerprints", "unchanged", "edited near the end"}
+    assert rows["fresh + fingerprints"][3] == rows["fresh"][1]      # every node evaluated on a first run
+    assert rows["unchanged"][3] == "0"
+    assert 0 < int(rows["edited near the end"][3]) < 10
