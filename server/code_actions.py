@@ -211,9 +211,9 @@ def _compute_fixes(report: Report, path: Path, text: str, findings: list[Finding
 def _configured_eps(ls: NanscopeServer, report: Report) -> float | Mapping[str, float] | None:
     """The options the analysis ran with win; else the server's `eps` setting, when it has one."""
     options = report.options
-    if options is not None and getattr(options, "eps", None) is not None:
+    if options is not None and options.eps is not None:
         return options.eps
-    return getattr(ls.settings, "eps", None)
+    return ls.settings.eps
 
 
 def _own_findings(report: Report, path: Path) -> list[Finding]:

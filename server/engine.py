@@ -200,7 +200,7 @@ class CheckerEngine:
 def dependencies(entry: Path, root: Path | None, trace: TraceResult) -> frozenset[Path]:
     """The project files a trace's result depends on (see the module docstring)."""
     project = (root or entry.parent).resolve()
-    names = [str(path) for path in getattr(trace, "imported_files", ())]
+    names = [str(path) for path in trace.imported_files]
     for frames in trace.frames.values():
         names.extend(frame.filename for frame in frames)
     names.extend(frame.filename for frame in trace.error_frames)

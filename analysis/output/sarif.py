@@ -24,6 +24,7 @@ from typing import Any, Iterable, Sequence, TextIO
 from urllib.parse import quote
 
 from nanscope.analysis.checks import SPECS, UnsafeOpSpec
+from nanscope.analysis.fixes.model import Fix
 from nanscope.analysis.output.common import FixProvider, Run, bound, finding_path
 from nanscope.analysis.report import Finding, Report, Span
 
@@ -111,24 +112,23 @@ def _fingerprint(finding: Finding, uri: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _fix_json(fix: Any, root: Path) -> dict:
-    title = getattr(fix, "title", "") or "Apply nanscope's fix"
+def _fix_json(fix: Fix, root: Path) -> dict:
+    title = fix.title or "Apply nanscope's fix"
     replacements = [{"deletedRegion": region(edit.span), "insertedContent": {"text": edit.new_text}}
                     for edit in fix.edits]
     return {"description": {"text": f"{title} (proven to remove the finding)"},
             "artifactChanges": [{"artifactLocation": artifact_location(fix.path, root), "replacements": replacements}]}
 
 
-def fixes_for(finding: Finding, fixes: Iterable[Any]) -> list[Any]:
+def fixes_for(finding: Finding, fixes: Iterable[Fix]) -> list[Fix]:
     """The proven fixes of `finding` among a report's fixes, the preferred one first."""
-    own = [fix for fix in fixes if fix.op_name == finding.op_name
-           and getattr(fix, "code", finding.code) == finding.code and getattr(fix, "proven", False)
-           and getattr(fix, "edits", None)]
-    return sorted(own, key=lambda fix: not getattr(fix, "preferred", False))
+    own = [fix for fix in fixes
+           if fix.op_name == finding.op_name and fix.code == finding.code and fix.proven and fix.edits]
+    return sorted(own, key=lambda fix: not fix.preferred)
 
 
 def result_json(report: Report, finding: Finding, rule_index: dict[str, int], root: Path,
-                report_fixes: Sequence[Any] = ()) -> dict:
+                report_fixes: Sequence[Fix] = ()) -> dict:
     location = artifact_location(finding_path(report, finding), root)
     physical: dict[str, Any] = {"artifactLocation": location}
     if finding.location is not None:
@@ -206,7 +206,7 @@ def engine_fixes() -> FixProvider | None:
     except ImportError:
         return None
 
-    def provide(report: Report) -> list[Any]:
+    def provide(report: Report) -> list[Fix]:
         try:
             found = fixes_for_report(report)
         except Exception as error:  # noqa: BLE001 - a fix engine failure must not cost the findings
