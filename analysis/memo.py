@@ -15,8 +15,8 @@ arrays alone are represented by their SHA-256). What is common to the whole anal
 `Assumptions.max_elements` and `weight_range`) is not in the descriptions: the memo is emptied when it
 changes. Transformers see only their node, their inputs' values and, through `Context.graph`, the
 producers upstream of them (Select, Prod), which the descriptions cover; relu atoms are numbered by base
-(`nanscope.analysis.domain.affine._relu_key`), a table the memo watches so that it is emptied when the
-table is reset (values from before the reset would not share atoms with values after). So two nodes with
+in a table of the affine domain, and the memo is emptied when that table's generation
+(`affine.relu_numbering_generation`) changes (values from before a reset share no atoms with values after). So two nodes with
 one fingerprint get identical abstract values, and a memo hit gives exactly what a fresh evaluation would.
 
 Not memoised (evaluated afresh every time, as without a memo):
@@ -31,8 +31,8 @@ Not memoised (evaluated afresh every time, as without a memo):
 
 The interpreter consults the memo in its main pass only: never in the loop fixpoint, never in function
 bodies, never in predicate splitting's case re-evaluations. After an analysis the memo holds the entries and
-descriptions of that analysis only (the last graph), at most `max_entries` of each (upstream first). One memo per entry point; it is
-thread-safe (concurrent analyses each read the last committed entries; the last to finish wins).
+descriptions of that analysis only (the last graph), at most `max_entries` of each (upstream first).
+One memo per entry point; it is thread-safe (concurrent analyses each read the last committed entries; the last to finish wins).
 """
 from __future__ import annotations
 
