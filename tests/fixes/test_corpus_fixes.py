@@ -40,7 +40,7 @@ SERVER_TESTS = TESTS / "server"
 if str(SERVER_TESTS) not in sys.path:
     sys.path.insert(0, str(SERVER_TESTS))
 
-from lsp_helpers import RecordingDict, logged, publication, published_count  # noqa: E402
+from lsp_helpers import RecordingDict, apply_text_edits, logged, publication, published_count  # noqa: E402
 
 WORKERS = 2
 PUBLICATION_TIMEOUT = 300.0
@@ -168,26 +168,6 @@ def _findings(diagnostics) -> Counter:
                    if d.source == "nanscope" and re.fullmatch(r"NS\d{3}", str(d.code)))
 
 
-def _apply_text_edits(text: str, edits) -> str:
-    """Apply LSP text edits (UTF-16 positions) to `text`, as a client does."""
-    lines = text.splitlines(keepends=True)
-
-    def offset(position: types.Position) -> int:
-        start = sum(len(line) for line in lines[:position.line])
-        line = lines[position.line] if position.line < len(lines) else ""
-        units = 0
-        for index, character in enumerate(line):
-            if units >= position.character:
-                return start + index
-            units += len(character.encode("utf-16-le")) // 2
-        return start + len(line.rstrip("\r\n"))
-
-    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
-    for start, end, new_text in spans:
-        text = text[:start] + new_text + text[end:]
-    return text
-
-
 async def _start_server(root: Path):
     from pytest_lsp import ClientServerConfig, client_capabilities
 
@@ -242,7 +222,7 @@ async def run_lsp(program, folder: Path) -> LspOutcome:
                 assert action.kind == types.CodeActionKind.QuickFix and "not proven" not in action.title
                 [document_edit] = action.edit.document_changes
                 assert document_edit.text_document.uri == uri and document_edit.text_document.version == version
-                text = _apply_text_edits(text, document_edit.edits)
+                text = apply_text_edits(text, document_edit.edits)
                 version += 1
                 before = _findings(current)
                 mark, log_mark = published_count(client), len(client.log_messages)

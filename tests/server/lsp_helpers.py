@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import subprocess
 import tempfile
 import threading
@@ -297,3 +298,24 @@ def command_line(pid: int) -> str:
 def trace_dirs() -> set[str]:
     """The names of the trace folders (`nanscope-trace-*`) in the temporary directory."""
     return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("nanscope-trace-")}
+
+
+def apply_text_edits(text: str, edits) -> str:
+    """Apply LSP text edits to `text` as a client does: every range refers to the original text, lines end
+    only at \\n, \\r\\n or \\r, and columns count UTF-16 code units."""
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+    def offset(position) -> int:
+        start = sum(len(line) for line in lines[:position.line])
+        line = lines[position.line] if position.line < len(lines) else ""
+        units = 0
+        for index, character in enumerate(line):
+            if units >= position.character:
+                return start + index
+            units += len(character.encode("utf-16-le")) // 2
+        return start + len(line.rstrip("\r\n"))
+
+    spans = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True)
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lsp_helpers import apply_text_edits
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -43,26 +44,6 @@ async def code_actions(client: LanguageClient, uri: str, diagnostics, only=None)
     return await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=rng,
         context=types.CodeActionContext(diagnostics=list(diagnostics), only=only)))
-
-
-def apply_text_edits(text: str, edits) -> str:
-    """Apply LSP text edits (UTF-16 positions) to `text`, as a client does."""
-    lines = text.splitlines(keepends=True)
-
-    def offset(position: types.Position) -> int:
-        before = sum(len(line) for line in lines[:position.line])
-        line = lines[position.line] if position.line < len(lines) else ""
-        units = 0
-        for index, character in enumerate(line):
-            if units >= position.character:
-                return before + index
-            units += len(character.encode("utf-16-le")) // 2
-        return before + len(line.rstrip("\r\n"))
-
-    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
-        lines = text.splitlines(keepends=True)
-    return text
 
 
 def change_and_save(client: LanguageClient, path: Path, uri: str, text: str, version: int) -> None:
