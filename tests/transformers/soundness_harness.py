@@ -384,3 +384,26 @@ def covered_by_special_tests(*modules) -> set[str]:
     """The op types the test functions of `modules` are marked as covering."""
     return {op for module in modules for name, test in vars(module).items() if name.startswith("test_")
             for op in getattr(test, "covers", ())}
+
+
+# -- graphs whose inputs are not independent placeholders (variables, queues, random ops, ...) ------------------
+
+def build(fn):
+    """Run `fn` in a fresh TensorFlow graph: (the graph, its nanscope IR, what `fn` returned)."""
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        result = fn()
+    return graph, graph_from_bytes(graph.as_graph_def(add_shapes=True).SerializeToString()), result
+
+
+def ref(tensor) -> TensorRef:
+    return TensorRef(tensor.op.name, tensor.value_index)
+
+
+def assert_inside(env, tensors, values, context=""):
+    """Every element of each concrete value lies inside its tensor's abstract value in `env`."""
+    for t, value in zip(tensors, values):
+        abstract = env.value(ref(t))
+        check_elements(np.asarray(value), abstract, False, f"{context} {t.name}: {abstract!r} vs {value!r}")

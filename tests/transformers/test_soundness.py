@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from soundness_harness import MODES, Case, In, check_elements, covers, holds
+from soundness_harness import MODES, Case, In, assert_inside, build, check_elements, covers, holds, ref
 
 from nanscope.analysis.checks import SPEC_BY_OP
 from nanscope.analysis.domain.interval import INF, Interval
@@ -462,23 +462,6 @@ def test_error_budget_on_dense_points(op, dtype):
 
 
 # -- ops whose inputs are not independent placeholders ---------------------------------------------------------
-
-def build(fn):
-    graph = tf.Graph()
-    with graph.as_default():
-        result = fn()
-    return graph, graph_from_bytes(graph.as_graph_def(add_shapes=True).SerializeToString()), result
-
-
-def ref(tensor) -> TensorRef:
-    return TensorRef(tensor.op.name, tensor.value_index)
-
-
-def assert_inside(env, tensors, values, context=""):
-    for t, value in zip(tensors, values):
-        abstract = env.value(ref(t))
-        check_elements(np.asarray(value), abstract, False, f"{context} {t.name}: {abstract!r} vs {value!r}")
-
 
 CONSTANTS = [
     np.array([[1.5, -2.25], [3e38, -1e-30]], np.float32),

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from soundness_harness import Case, In, check_elements, covers, holds
+from soundness_harness import Case, In, assert_inside, build, check_elements, covers, holds, ref
 
 from nanscope.analysis.domain.interval import Interval
-from nanscope.analysis.graph import TensorRef, graph_from_bytes
+from nanscope.analysis.graph import TensorRef
 from nanscope.analysis.interpreter import interpret
 from nanscope.analysis.transformers.registry import Assumptions
 
@@ -393,23 +393,6 @@ def test_extra_case_ids_are_unique():
 
 
 # -- ops whose inputs are not independent placeholders ------------------------------------------------------------
-
-def build(fn):
-    graph = tf.Graph()
-    with graph.as_default():
-        result = fn()
-    return graph, graph_from_bytes(graph.as_graph_def(add_shapes=True).SerializeToString()), result
-
-
-def ref(tensor) -> TensorRef:
-    return TensorRef(tensor.op.name, tensor.value_index)
-
-
-def assert_inside(env, tensors, values, context=""):
-    for t, value in zip(tensors, values):
-        abstract = env.value(ref(t))
-        check_elements(np.asarray(value), abstract, False, f"{context} {t.name}: {abstract!r} vs {value!r}")
-
 
 RANDOM_OPS = ("StatelessRandomUniform", "StatelessRandomUniformV2", "RandomStandardNormal", "StatelessRandomNormal",
               "StatelessRandomNormalV2", "RandomGamma", "RandomPoissonV2", "StatelessRandomGetKeyCounter",
