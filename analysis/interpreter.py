@@ -323,21 +323,10 @@ class Interpreter:
             env.loop_rounds = round_
             if not grown:
                 return
-            dirty = self._downstream([m.name for m in grown])
+            dirty = self.graph.descendants(m.name for m in grown)
             body = sorted((self.graph[n] for n in dirty if n not in {m.name for m in grown}),
                           key=lambda n: order[n.name])
             self.evaluate(env, body)
-
-    def _downstream(self, names: list[str]) -> set[str]:
-        seen: set[str] = set()
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            for consumer in self.graph.consumers(name):
-                if consumer not in seen:
-                    seen.add(consumer)
-                    stack.append(consumer)
-        return seen
 
 
 def _without_forms(value: AbstractTensor) -> AbstractTensor:

@@ -76,7 +76,7 @@ class Verifier:
         # Nodes that read a removed node now read an unknown (unbounded) value: they change too.
         orphans = {node.name for node in graph if any(ref.node in editor.removed for ref in node.inputs)}
         seeds = editor.touched | orphans
-        affected = _descendants(graph, seeds) | seeds
+        affected = graph.descendants(seeds) | seeds
         dirty = needed & affected
         interpreter = Interpreter(graph, self.assumptions, self.options)
         if any(graph[name].op in LOOP_OPS for name in dirty):
@@ -104,16 +104,5 @@ def _ancestors(graph: Graph, names: Iterable[str]) -> set[str]:
             if ref.node not in seen and ref.node in graph:
                 seen.add(ref.node)
                 stack.append(ref.node)
-    return seen
-
-
-def _descendants(graph: Graph, names: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(names)
-    while stack:
-        for consumer in graph.consumers(stack.pop()):
-            if consumer not in seen:
-                seen.add(consumer)
-                stack.append(consumer)
     return seen
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from nanscope.analysis.domain.dtypes import BY_NAME, UNKNOWN, DType
 
@@ -135,6 +135,18 @@ class Graph:
 
     def consumers(self, name: str) -> tuple[str, ...]:
         return self._consumers.get(name, ())
+
+    def descendants(self, names: Iterable[str]) -> set[str]:
+        """Every node reached from `names` along data edges (not `names` themselves, unless a
+        cycle leads back to them)."""
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            for consumer in self.consumers(stack.pop()):
+                if consumer not in seen:
+                    seen.add(consumer)
+                    stack.append(consumer)
+        return seen
 
     @property
     def op_types(self) -> frozenset[str]:

@@ -171,13 +171,7 @@ def assert_same_as_fresh(graph, options, env_memo, report_memo):
 
 
 def downstream(graph: Graph, names) -> set[str]:
-    seen, stack = set(names), list(names)
-    while stack:
-        for consumer in graph.consumers(stack.pop()):
-            if consumer not in seen:
-                seen.add(consumer)
-                stack.append(consumer)
-    return seen
+    return graph.descendants(names) | set(names)
 
 
 # -- the tests -----------------------------------------------------------------------------------------------
