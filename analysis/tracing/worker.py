@@ -680,8 +680,8 @@ class _Stop(Exception):
 def supervise_main(argv: list[str]) -> None:
     """`python worker.py --supervise STATUS -- COMMAND...`: the runner's per-trace supervisor (Linux).
 
-    It becomes a subreaper, runs COMMAND (the agent) in its own process group with stdin, stdout, stderr
-    and working directory inherited, and waits until the agent exits or SIGTERM arrives (the runner's
+    It becomes a subreaper, runs COMMAND (the agent) in the supervisor's process group (the runner started
+    it in a new session) with stdin closed and stdout, stderr and working directory inherited, and waits until the agent exits or SIGTERM arrives (the runner's
     timeout, or the runner's death: PR_SET_PDEATHSIG). Then it kills and reaps every process left (the
     agent included), writes {"returncode": N} (Popen's convention), {"stopped": true} or {"error": why
     COMMAND could not start} to STATUS, and exits 0. The runner kills its process group afterwards in any
