@@ -116,16 +116,17 @@ class NanscopeServer(LanguageServer):
         """The innermost workspace folder that contains `path` (None: the engine uses the file's folder)."""
         candidates: list[Path] = []
         path = Path(path).resolve()
-        for folder in self._folders():
+        for folder in self.workspace_roots():
             if path == folder or folder in path.parents:
                 candidates.append(folder)
         return max(candidates, key=lambda p: len(p.parts), default=None)
 
     def default_root(self) -> Path | None:
-        folders = self._folders()
+        folders = self.workspace_roots()
         return folders[0] if folders else None
 
-    def _folders(self) -> list[Path]:
+    def workspace_roots(self) -> list[Path]:
+        """The workspace folders (and the root URI), resolved, without duplicates."""
         try:
             workspace = self.workspace
         except RuntimeError:        # before initialize
@@ -205,7 +206,7 @@ def _on_shutdown(ls: NanscopeServer, params: None) -> None:
 def create_server(check: Checker | None = None, engine: Engine | None = None,
                   debounce: float | None = None) -> NanscopeServer:
     """A server with every feature registered; `check` or `engine` replaces the analysis engine (tests)."""
-    from nanscope.server import code_actions, configuration, diagnostics, hover
+    from nanscope.server import code_actions, commands, configuration, diagnostics, hover
 
     server = NanscopeServer(check=check, engine=engine, debounce=debounce)
     server.feature(types.INITIALIZE)(_on_initialize)
@@ -215,4 +216,5 @@ def create_server(check: Checker | None = None, engine: Engine | None = None,
     hover.register(server)
     configuration.register(server)
     code_actions.register(server)
+    commands.register(server)
     return server

@@ -124,9 +124,13 @@ export class ServerManager implements vscode.Disposable {
             return;
         }
         try {
-            await vscode.window.withProgress(
+            const result = await vscode.window.withProgress(
                 { location: vscode.ProgressLocation.Notification, title: 'nanscope: analysing the workspace', cancellable: false },
                 () => client.sendRequest(ExecuteCommandRequest.type, { command: ANALYZE_WORKSPACE, arguments: [] }),
+            ) as { files?: number } | null;
+            const files = result?.files ?? 0;
+            void vscode.window.showInformationMessage(
+                `nanscope: analysed ${files} file${files === 1 ? '' : 's'} of the workspace (findings are in the Problems panel).`,
             );
         } catch (error) {
             const message = error instanceof Error ? error.message : String(error);

@@ -259,12 +259,12 @@ try {
     await page.screenshot({ path: join(artifacts, '02-problems.png') });
     mark('problems');
 
-    // 6. The commands: Analyze Workspace answers (the server may not support it yet: a message says so);
+    // 6. The commands: Analyze Workspace runs (a progress toast, then how many files were analysed);
     //    Restart Server restarts, and the finding comes back. (In the plain scenario only.)
     const plain = !untrusted && !missingNanscope && !standInFix;
     if (plain) {
         await runCommand(page, 'nanscope: Analyze Workspace');
-        const toast = page.locator('.notification-toast', { hasText: /nanscope: (this version of the server|analysing the workspace)/ }).first();
+        const toast = page.locator('.notification-toast', { hasText: /nanscope: (analysing the workspace|analysed \d+ files? of the workspace)/ }).first();
         await toast.waitFor({ state: 'visible', timeout: 30_000 });
         log(`Analyze Workspace: ${(await toast.innerText()).replace(/\s+/g, ' ').slice(0, 160)}`);
         await page.screenshot({ path: join(artifacts, '02b-analyze-workspace.png') });
