@@ -16,8 +16,6 @@
 //
 // Environment (all optional):
 //   NANSCOPE_E2E_QUICKFIX=1        also apply the quick fix and check the result
-//   NANSCOPE_E2E_STAND_IN_FIX=1    the same, with a stand-in fix if the server has none (a self-test of these
-//                                  steps: stand_in_quickfix_server.py adds nothing to a server with fixes)
 //   NANSCOPE_E2E_MISSING_NANSCOPE=1  start with an interpreter without nanscope (a bare venv): the error
 //                                  message must offer "Pick Interpreter..."; it is used (Browse..., VS Code's
 //                                  file dialog, the checkout's python), the setting changes, the extension
@@ -43,8 +41,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 const env = process.env;
-const standInFix = env.NANSCOPE_E2E_STAND_IN_FIX === '1';
-const quickFix = env.NANSCOPE_E2E_QUICKFIX === '1' || standInFix;
+const quickFix = env.NANSCOPE_E2E_QUICKFIX === '1';
 const untrusted = env.NANSCOPE_E2E_UNTRUSTED === '1';
 const missingNanscope = env.NANSCOPE_E2E_MISSING_NANSCOPE === '1';
 const python = env.NANSCOPE_E2E_PYTHON || join(repo, '.venv', 'bin', 'python');
@@ -90,7 +87,6 @@ mkdirSync(workspace, { recursive: true });
 const modelPath = join(workspace, fileName);
 copyFileSync(example, modelPath);
 const original = readFileSync(modelPath, 'utf8');
-const interpreter = standInFix ? standInPython(join(tmp, 'python')) : python;
 const userSettings = (nanscopeInterpreter) => writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
     'nanscope.interpreter': nanscopeInterpreter,
     'workbench.startupEditor': 'none',
@@ -110,7 +106,7 @@ const userSettings = (nanscopeInterpreter) => writeFileSync(join(userData, 'User
     'files.autoSave': 'off',
     'window.restoreWindows': 'none',
 }, null, 2));
-userSettings(missingNanscope ? bareVenvPython(join(tmp, 'bare-venv')) : interpreter);
+userSettings(missingNanscope ? bareVenvPython(join(tmp, 'bare-venv')) : python);
 
 // Its own config file too: code-server would otherwise write one (with a password) under ~/.config.
 const codeServerArgs = ['--config', join(tmp, 'code-server.yaml'), '--user-data-dir', userData, '--extensions-dir', extensions];
@@ -195,7 +191,7 @@ try {
         await page.waitForSelector('.quick-input-widget input', { timeout: 15_000 });
         await sleep(500);
         await page.keyboard.press('Control+A');
-        await page.keyboard.insertText(interpreter);
+        await page.keyboard.insertText(python);
         await sleep(500);
         await page.screenshot({ path: join(artifacts, '00-pick-interpreter.png') });
         await page.keyboard.press('Enter');
@@ -261,7 +257,7 @@ try {
 
     // 6. The commands: Analyze Workspace runs (a progress toast, then how many files were analysed);
     //    Restart Server restarts, and the finding comes back. (In the plain scenario only.)
-    const plain = !untrusted && !missingNanscope && !standInFix;
+    const plain = !untrusted && !missingNanscope;
     if (plain) {
         await runCommand(page, 'nanscope: Analyze Workspace');
         const toast = page.locator('.notification-toast', { hasText: /nanscope: (analysing the workspace|analysed \d+ files? of the workspace)/ }).first();
@@ -481,22 +477,6 @@ function bareVenvPython(dir) {
     const made = spawnSync(python, ['-m', 'venv', '--without-pip', dir], { encoding: 'utf8', timeout: 60_000 });
     check(made.status === 0, `python -m venv failed: ${made.stderr}`);
     return join(dir, 'bin', 'python');
-}
-
-/** A `python` for nanscope.interpreter that runs the server with the stand-in quick fix. */
-function standInPython(wrapper) {
-    const quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
-    writeFileSync(wrapper, [
-        '#!/bin/sh',
-        '# python for the nanscope e2e: `-m nanscope.server` runs the server with a stand-in quick fix',
-        'if [ "$1" = "-m" ] && [ "$2" = "nanscope.server" ]; then',
-        '  shift 2',
-        `  exec ${quote(python)} ${quote(join(here, 'stand_in_quickfix_server.py'))} "$@"`,
-        'fi',
-        `exec ${quote(python)} "$@"`,
-        '',
-    ].join('\n'), { mode: 0o755 });
-    return wrapper;
 }
 
 /** The nanscope output channel's log (written by VS Code under logs/SESSION/exthostN/nanscope.nanscope/). */
