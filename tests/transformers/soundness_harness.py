@@ -33,6 +33,7 @@ from itertools import product
 from typing import Any, Callable
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nanscope.analysis.checks import SPEC_BY_OP
@@ -407,3 +408,14 @@ def assert_inside(env, tensors, values, context=""):
     for t, value in zip(tensors, values):
         abstract = env.value(ref(t))
         check_elements(np.asarray(value), abstract, False, f"{context} {t.name}: {abstract!r} vs {value!r}")
+
+
+def check_case(harness, case: Case, examples: int) -> None:
+    """Run `harness.check` on `case` for `examples` hypothesis examples (TensorFlow is slow: no deadline)."""
+    @settings(max_examples=max(1, examples), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                     HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def run(data):
+        harness.check(case, data)
+    run()

@@ -15,9 +15,20 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from soundness_harness import MODES, Case, In, assert_inside, build, check_elements, covers, holds, ref
+from soundness_harness import (
+    MODES,
+    Case,
+    In,
+    assert_inside,
+    build,
+    check_case,
+    check_elements,
+    covers,
+    holds,
+    ref,
+)
 
 from nanscope.analysis.checks import SPEC_BY_OP
 from nanscope.analysis.domain.interval import INF, Interval
@@ -372,13 +383,7 @@ SCALE = float(os.environ.get("NANSCOPE_SOUNDNESS_SCALE", "1"))
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_transformer_is_sound(case, harness):
-    @settings(max_examples=max(1, int(case.examples * SCALE)), deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.function_scoped_fixture])
-    @given(data=st.data())
-    def run(data):
-        harness.check(case, data)
-    run()
+    check_case(harness, case, int(case.examples * SCALE))
 
 
 EXTREMES = ["top", "full", "max", "-max", "from_zero", "tiny", "point_zero"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from soundness_harness import Case, In, assert_inside, build, check_elements, covers, holds, ref
+from soundness_harness import Case, In, assert_inside, build, check_case, check_elements, covers, holds, ref
 
 from nanscope.analysis.domain.interval import Interval
 from nanscope.analysis.graph import TensorRef
@@ -378,13 +378,7 @@ _body_fn = _body.get_concrete_function()
 
 @pytest.mark.parametrize("case", EXTRA_CASES, ids=[c.id for c in EXTRA_CASES])
 def test_extra_transformer_is_sound(case, harness):
-    @settings(max_examples=case.examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.function_scoped_fixture])
-    @given(data=st.data())
-    def run(data):
-        harness.check(case, data)
-    run()
+    check_case(harness, case, case.examples)
 
 
 def test_extra_case_ids_are_unique():

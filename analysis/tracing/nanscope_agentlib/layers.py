@@ -262,6 +262,18 @@ def build(tf):
 
     # -- tf.contrib.layers / slim signatures -------------------------------------------------------------
 
+    def _normalize_or_bias_then_activate(outputs, num_outputs, normalizer_fn, normalizer_params, biases_initializer,
+                                         biases_regularizer, trainable, activation_fn):
+        """tf.contrib.layers' common tail: the normalizer if given, else a bias (unless disabled), then the
+        activation."""
+        if normalizer_fn is not None:
+            outputs = normalizer_fn(outputs, **(normalizer_params or {}))
+        elif biases_initializer is not False:
+            biases = _variable("biases", [num_outputs], outputs.dtype, biases_initializer or v1.zeros_initializer(),
+                               biases_regularizer, trainable)
+            outputs = tf.nn.bias_add(outputs, biases)
+        return activation_fn(outputs) if activation_fn is not None else outputs
+
     @scoped
     def fully_connected(inputs, num_outputs, activation_fn=tf.nn.relu, normalizer_fn=None, normalizer_params=None,
                         weights_initializer=None, weights_regularizer=None, biases_initializer=None,
@@ -272,13 +284,9 @@ def build(tf):
             weights = _variable("weights", [int(inputs.shape[-1]), num_outputs], inputs.dtype,
                                 weights_initializer or v1.glorot_uniform_initializer(), weights_regularizer, trainable)
             outputs = tf.matmul(inputs, weights)
-            if normalizer_fn is not None:
-                outputs = normalizer_fn(outputs, **(normalizer_params or {}))
-            elif biases_initializer is not False:
-                biases = _variable("biases", [num_outputs], inputs.dtype, biases_initializer or v1.zeros_initializer(),
-                                   biases_regularizer, trainable)
-                outputs = tf.nn.bias_add(outputs, biases)
-            return activation_fn(outputs) if activation_fn is not None else outputs
+            return _normalize_or_bias_then_activate(
+                outputs, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer,
+                trainable, activation_fn)
 
     @scoped
     def contrib_conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_format=None, rate=1,
@@ -292,13 +300,9 @@ def build(tf):
                                 weights_initializer or v1.glorot_uniform_initializer(), weights_regularizer, trainable)
             outputs = tf.nn.conv2d(inputs, weights, strides=[1, *stride, 1], padding=padding.upper(),
                                    dilations=[1, *_pair(rate), 1])
-            if normalizer_fn is not None:
-                outputs = normalizer_fn(outputs, **(normalizer_params or {}))
-            elif biases_initializer is not False:
-                biases = _variable("biases", [num_outputs], inputs.dtype, biases_initializer or v1.zeros_initializer(),
-                                   biases_regularizer, trainable)
-                outputs = tf.nn.bias_add(outputs, biases)
-            return activation_fn(outputs) if activation_fn is not None else outputs
+            return _normalize_or_bias_then_activate(
+                outputs, num_outputs, normalizer_fn, normalizer_params, biases_initializer, biases_regularizer,
+                trainable, activation_fn)
 
     @scoped
     def contrib_conv2d_transpose(inputs, num_outputs, kernel_size, stride=1, padding="SAME", activation_fn=tf.nn.relu,
